@@ -140,9 +140,9 @@ class Order:
                 f"order {self.client_order_id}: cannot go from {self.status} to {target}"
                 + (f" ({reason})" if reason else "")
             )
-        if target in (OrderStatus.PENDING_MODIFY, OrderStatus.PENDING_CANCEL):
-            if self.status not in (OrderStatus.PENDING_MODIFY, OrderStatus.PENDING_CANCEL):
-                self.resting_status = self.status
+        pending = (OrderStatus.PENDING_MODIFY, OrderStatus.PENDING_CANCEL)
+        if target in pending and self.status not in pending:
+            self.resting_status = self.status
         self.status = target
         self.updated_ts = ts
         if reason:
