@@ -15,41 +15,9 @@ import numpy.typing as npt
 
 from scalpbot.data.series import BarSeries
 from scalpbot.domain import ns_to_datetime
+from scalpbot.domain.trade import TradeRecord
 
-
-@dataclass(frozen=True, slots=True)
-class TradeRecord:
-    """One round trip: from flat (or a reversal) to flat (or the next reversal).
-
-    `pnl` is gross, `charges` the costs of its entry and exit fills, `net_pnl = pnl - charges`.
-    Times are epoch nanoseconds; `side` is "BUY" for a long trade, "SELL" for a short one.
-    """
-
-    entry_ts: int
-    entry_price: Decimal
-    exit_ts: int
-    exit_price: Decimal
-    quantity: int
-    side: str
-    pnl: Decimal
-    charges: Decimal
-
-    @property
-    def net_pnl(self) -> Decimal:
-        return self.pnl - self.charges
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "entry_time": ns_to_datetime(self.entry_ts).isoformat(),
-            "entry_price": float(self.entry_price),
-            "exit_time": ns_to_datetime(self.exit_ts).isoformat(),
-            "exit_price": float(self.exit_price),
-            "quantity": self.quantity,
-            "side": self.side,
-            "pnl": float(self.pnl),
-            "charges": float(self.charges),
-            "net_pnl": float(self.net_pnl),
-        }
+__all__ = ["BacktestResult", "OpenPosition", "TradeRecord"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from scalpbot.domain.instrument import Instrument
 from scalpbot.domain.market_data import IST, Bar, Tick, datetime_to_ns, ns_to_datetime
 from scalpbot.domain.order import TRANSITIONS, Order, OrderStatus, StatusChange, can_transition
 from scalpbot.domain.position import Position
+from scalpbot.domain.trade import TradeRecord
 
 __all__ = [
     "IST",
@@ -71,6 +72,7 @@ __all__ = [
     "Side",
     "StatusChange",
     "Tick",
+    "TradeRecord",
     "Validity",
     "can_transition",
     "datetime_to_ns",

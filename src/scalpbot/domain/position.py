@@ -16,18 +16,32 @@ from scalpbot.domain.instrument import Instrument
 ZERO = Decimal(0)
 
 
+_COST_PLACES = Decimal("0.0001")
+
+
 @dataclass(slots=True)
 class Position:
-    """Signed net quantity (+long, -short) with its average entry price."""
+    """Signed net quantity (+long, -short) with the cost of the open quantity.
+
+    The cost basis, not the average price, is the state: the part of it a partial close
+    releases is rounded to 1/100 paisa, and whatever is released is exactly what realised P&L
+    is charged, so realised + unrealised always equals the cash flows plus the value held.
+    """
 
     instrument: Instrument
     product: Product = Product.MIS
     quantity: int = 0
-    average_price: Decimal = ZERO
+    cost_basis: Decimal = ZERO  # what the open quantity cost, always >= 0
     realised_pnl: Decimal = ZERO
     charges: Decimal = ZERO
     last_price: Decimal | None = None
     opened_ts: int = 0
+
+    @property
+    def average_price(self) -> Decimal:
+        if self.quantity == 0:
+            return ZERO
+        return self.cost_basis / abs(self.quantity)
 
     @property
     def is_flat(self) -> bool:
@@ -43,7 +57,8 @@ class Position:
     def unrealised_pnl(self) -> Decimal:
         if self.quantity == 0 or self.last_price is None:
             return ZERO
-        return (self.last_price - self.average_price) * self.quantity
+        direction = 1 if self.quantity > 0 else -1
+        return (self.last_price * abs(self.quantity) - self.cost_basis) * direction
 
     @property
     def net_pnl(self) -> Decimal:
@@ -52,8 +67,9 @@ class Position:
     @property
     def exposure(self) -> Decimal:
         """Absolute market value at the last price (or at cost before any price is known)."""
-        price = self.last_price if self.last_price is not None else self.average_price
-        return abs(price * self.quantity)
+        if self.last_price is None:
+            return self.cost_basis
+        return abs(self.last_price * self.quantity)
 
     def apply_fill(self, side: Side, quantity: int, price: Decimal, ts: int) -> Decimal:
         """Apply one fill; returns the gross P&L it realised (zero when it only adds).
@@ -66,21 +82,25 @@ class Position:
         signed = quantity * side.sign
         realised = ZERO
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
-            total_cost = self.average_price * abs(self.quantity) + price * quantity
             if self.quantity == 0:
                 self.opened_ts = ts
+            self.cost_basis += price * quantity
             self.quantity += signed
-            self.average_price = total_cost / abs(self.quantity)
         else:
-            closing = min(quantity, abs(self.quantity))
+            held = abs(self.quantity)
+            closing = min(quantity, held)
             direction = 1 if self.quantity > 0 else -1
-            realised = (price - self.average_price) * closing * direction
+            if closing == held:
+                released = self.cost_basis
+            else:
+                released = (self.cost_basis * closing / held).quantize(_COST_PLACES)
+            realised = (price * closing - released) * direction
+            self.cost_basis -= released
             self.quantity += signed
-            if self.quantity == 0:
-                self.average_price = ZERO
-            elif (self.quantity > 0) != (direction > 0):
-                self.average_price = price  # reversed: the remainder opened at this fill
+            if self.quantity != 0 and (self.quantity > 0) != (direction > 0):
+                self.cost_basis = price * abs(self.quantity)  # reversed: the rest opened here
                 self.opened_ts = ts
         self.realised_pnl += realised
-        self.last_price = price if self.last_price is None else self.last_price
+        if self.last_price is None:
+            self.last_price = price
         return realised

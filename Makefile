@@ -1,0 +1,44 @@
+# scalpbot: `make demo` shows the product working, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_OUT := out/demo
+
+.PHONY: demo test lint typecheck contracts pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: backtest the built-in MA cross on bundled NIFTY-style minute data, write an HTML report
+demo: $(STAMP)
+	@mkdir -p $(DEMO_OUT)
+	$(BIN)/scalpbot backtest --data src/scalpbot/data/samples/2006-min-005.txt \
+		--strategy ma_cross --param fast=10 --param slow=30 --param long_only=false \
+		--symbol DEMO --quantity 1 --charges zerodha \
+		--json $(DEMO_OUT)/backtest.json --report $(DEMO_OUT)/report.html
+	@echo "Open $(DEMO_OUT)/report.html in a browser."
+
+## test: lint, types, layer contracts and every test
+test: lint typecheck contracts pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/backtest_vs_peers.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

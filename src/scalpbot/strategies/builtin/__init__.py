@@ -1,0 +1,1 @@
+"""Strategies that ship with scalpbot: a moving-average cross, RSI reversion and breakouts."""
