@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from scalpbot.cli.backtest import backtest_command
+from scalpbot.cli.charges import charges_command
+
+ALL: list[click.Command] = [backtest_command, charges_command]
