@@ -1,1 +1,26 @@
-"""See DESIGN.md for what this layer holds."""
+"""Historical bars: loading CSV and Parquet, saving Parquet, writing CSV, bundled samples.
+
+    from scalpbot.data import load_bars, sample_path, save_bars
+    bars = load_bars(sample_path("GOOG.csv"))     # BarSeries, timestamps UTC epoch-ns
+    save_bars(bars, "goog.parquet")
+
+See DESIGN.md for what this layer holds; it imports only `domain` and `market`.
+"""
+
+from scalpbot.data.csv_formats import FORMATS, CsvFormat
+from scalpbot.data.csv_writer import write_csv
+from scalpbot.data.loader import load_bars
+from scalpbot.data.parquet_store import save_bars
+from scalpbot.data.sample_files import SAMPLES, sample_path
+from scalpbot.data.series import BarSeries
+
+__all__ = [
+    "FORMATS",
+    "SAMPLES",
+    "BarSeries",
+    "CsvFormat",
+    "load_bars",
+    "sample_path",
+    "save_bars",
+    "write_csv",
+]
