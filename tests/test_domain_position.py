@@ -45,8 +45,9 @@ fills = st.lists(
 
 
 @given(fills)
-def test_realised_plus_unrealised_equals_cash_flow(sequence: list[tuple[Side, int, Decimal]]
-                                                   ) -> None:
+def test_realised_plus_unrealised_equals_cash_flow(
+    sequence: list[tuple[Side, int, Decimal]],
+) -> None:
     """Money is conserved: P&L from the position equals -(cash spent) + value held."""
     position = Position(INSTRUMENT)
     cash = Decimal(0)

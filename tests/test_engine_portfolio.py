@@ -40,8 +40,14 @@ def test_partial_fills_of_one_order_pay_brokerage_once() -> None:
     exit_fill = Fill("F3", "O2", INFY, Side.SELL, 100, Decimal("1410"), DAY_START + 2)
     for item in (first, second, exit_fill):
         portfolio.apply_fill(item)
-    expected = round_trip_charges(Segment.EQUITY_INTRADAY, Exchange.NSE, Decimal("1400"),
-                                  Decimal("1410"), 100, date(2025, 6, 2))
+    expected = round_trip_charges(
+        Segment.EQUITY_INTRADAY,
+        Exchange.NSE,
+        Decimal("1400"),
+        Decimal("1410"),
+        100,
+        date(2025, 6, 2),
+    )
     assert portfolio.total_charges == expected.total
 
 
@@ -71,8 +77,9 @@ fills = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(fills, st.booleans())
-def test_books_balance_for_any_fills(sequence: list[tuple[Instrument, Side, int, Decimal, int]],
-                                     charged: bool) -> None:
+def test_books_balance_for_any_fills(
+    sequence: list[tuple[Instrument, Side, int, Decimal, int]], charged: bool
+) -> None:
     portfolio = Portfolio(Decimal(1_000_000), ZerodhaCharges() if charged else NoCharges())
     sequence = sorted(sequence, key=lambda item: item[4])
     flows = Decimal(0)
@@ -92,9 +99,9 @@ def test_books_balance_for_any_fills(sequence: list[tuple[Instrument, Side, int,
     assert realised + unrealised - charges == portfolio.equity() - Decimal(1_000_000)
     assert realised == portfolio.realised_pnl
     closed = portfolio.trades
-    open_realised = sum(
-        (p.realised_pnl for p in positions), Decimal(0)
-    ) - sum((t.pnl for t in closed), Decimal(0))
+    open_realised = sum((p.realised_pnl for p in positions), Decimal(0)) - sum(
+        (t.pnl for t in closed), Decimal(0)
+    )
     if all(p.is_flat for p in positions):
         assert open_realised == 0
         assert sum((t.charges for t in closed), Decimal(0)) == charges

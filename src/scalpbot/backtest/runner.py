@@ -27,7 +27,7 @@ from scalpbot.market.charges import charges_model
 from scalpbot.strategies.base import Strategy
 
 CHUNK = 65_536
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,5 +167,3 @@ def _result(
         total_charges=portfolio.total_charges,
         metrics=metrics,
     )
-
-

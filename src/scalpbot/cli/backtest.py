@@ -35,27 +35,64 @@ def _decimal(name: str, text: str) -> Decimal:
 
 
 @click.command("backtest")
-@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False),
-              help="CSV or Parquet file of bars.")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV or Parquet file of bars.",
+)
 @click.option("--strategy", required=True, help="Built-in name or path/to/file.py:ClassName.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Strategy parameter (repeatable).")
-@click.option("--quantity", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Quantity per entry (a multiple of the lot size).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Strategy parameter (repeatable).",
+)
+@click.option(
+    "--quantity",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Quantity per entry (a multiple of the lot size).",
+)
 @click.option("--cash", default="100000", show_default=True, help="Starting cash in rupees.")
-@click.option("--charges", default="zerodha", show_default=True,
-              type=click.Choice(["none", "zerodha"]), help="Charges model.")
-@click.option("--product", default="MIS", show_default=True,
-              type=click.Choice(["MIS", "CNC", "NRML"], case_sensitive=False))
+@click.option(
+    "--charges",
+    default="zerodha",
+    show_default=True,
+    type=click.Choice(["none", "zerodha"]),
+    help="Charges model.",
+)
+@click.option(
+    "--product",
+    default="MIS",
+    show_default=True,
+    type=click.Choice(["MIS", "CNC", "NRML"], case_sensitive=False),
+)
 @click.option("--symbol", default=None, help="Instrument symbol (default: the file's name).")
-@click.option("--exchange", default="NSE", show_default=True,
-              type=click.Choice([e.value for e in Exchange], case_sensitive=False))
-@click.option("--instrument-type", default="EQ", show_default=True,
-              type=click.Choice([t.value for t in InstrumentType], case_sensitive=False))
+@click.option(
+    "--exchange",
+    default="NSE",
+    show_default=True,
+    type=click.Choice([e.value for e in Exchange], case_sensitive=False),
+)
+@click.option(
+    "--instrument-type",
+    default="EQ",
+    show_default=True,
+    type=click.Choice([t.value for t in InstrumentType], case_sensitive=False),
+)
 @click.option("--tick-size", default="0.01", show_default=True, help="Price tick of the data.")
 @click.option("--lot-size", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--slippage-ticks", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Adverse slippage on market and stop fills, in ticks.")
+@click.option(
+    "--slippage-ticks",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Adverse slippage on market and stop fills, in ticks.",
+)
 @click.option("--json", "json_out", default=None, help="Write results as JSON ('-' = stdout).")
 @click.option("--report", "report_out", default=None, help="Write an HTML report here.")
 @one_line_errors
@@ -94,11 +131,15 @@ def backtest_command(
         product=parse_enum(Product, product),
         paper=PaperConfig(slippage_ticks=slippage_ticks),
     )
-    bar = tqdm(total=len(series), unit="bar", file=sys.stderr, disable=None,
-               leave=False) if len(series) >= PROGRESS_MIN_BARS else None
+    bar = (
+        tqdm(total=len(series), unit="bar", file=sys.stderr, disable=None, leave=False)
+        if len(series) >= PROGRESS_MIN_BARS
+        else None
+    )
     try:
-        result = run_backtest(series, strategy_obj, config,
-                              progress=bar.update if bar is not None else None)
+        result = run_backtest(
+            series, strategy_obj, config, progress=bar.update if bar is not None else None
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -117,9 +158,12 @@ def backtest_command(
 
 def _print_summary(document: dict[str, Any]) -> None:
     metrics = document["metrics"]
-    click.echo(f"{document['strategy']} {document['params']} on {document['instrument']}: "
-               f"{document['bars']} bars, final equity {document['final_equity']:.2f}")
+    click.echo(
+        f"{document['strategy']} {document['params']} on {document['instrument']}: "
+        f"{document['bars']} bars, final equity {document['final_equity']:.2f}"
+    )
     for name, value in metrics.items():
-        shown = "-" if value is None else (f"{value:.4g}" if isinstance(value, float)
-                                           else str(value))
+        shown = (
+            "-" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        )
         click.echo(f"  {name:<18}{shown:>14}")

@@ -79,8 +79,15 @@ class Bar:
             self.low,
             self.close,
             self.volume,
-        ) == (other.instrument_key, other.ts, other.open, other.high, other.low, other.close,
-              other.volume)
+        ) == (
+            other.instrument_key,
+            other.ts,
+            other.open,
+            other.high,
+            other.low,
+            other.close,
+            other.volume,
+        )
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 

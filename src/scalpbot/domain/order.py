@@ -47,12 +47,22 @@ _LIVE_TARGETS = {S.OPEN, S.TRIGGER_PENDING, S.PARTIALLY_FILLED, S.FILLED, S.CANC
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_SUBMIT: frozenset(_LIVE_TARGETS | {S.REJECTED, S.UNKNOWN}),
     S.UNKNOWN: frozenset(_LIVE_TARGETS | {S.REJECTED, S.PENDING_CANCEL}),
-    S.OPEN: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY, S.PENDING_CANCEL,
-                       S.CANCELLED, S.TRIGGER_PENDING}),
-    S.TRIGGER_PENDING: frozenset({S.OPEN, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY,
-                                  S.PENDING_CANCEL, S.CANCELLED}),
-    S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY,
-                                   S.PENDING_CANCEL, S.CANCELLED}),
+    S.OPEN: frozenset(
+        {
+            S.PARTIALLY_FILLED,
+            S.FILLED,
+            S.PENDING_MODIFY,
+            S.PENDING_CANCEL,
+            S.CANCELLED,
+            S.TRIGGER_PENDING,
+        }
+    ),
+    S.TRIGGER_PENDING: frozenset(
+        {S.OPEN, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY, S.PENDING_CANCEL, S.CANCELLED}
+    ),
+    S.PARTIALLY_FILLED: frozenset(
+        {S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY, S.PENDING_CANCEL, S.CANCELLED}
+    ),
     # A modify or cancel request can be refused (back to where it was) or overtaken by a fill.
     S.PENDING_MODIFY: frozenset(_LIVE_TARGETS | {S.PENDING_CANCEL}),
     S.PENDING_CANCEL: frozenset(_LIVE_TARGETS),

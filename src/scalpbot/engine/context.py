@@ -74,8 +74,9 @@ class EngineContext:
         target: ExitLike | None = None,
         trailing_stop: ExitLike | None = None,
     ) -> Order | None:
-        return self._order(Side.BUY, quantity, price, trigger_price, stop_loss, target,
-                           trailing_stop)
+        return self._order(
+            Side.BUY, quantity, price, trigger_price, stop_loss, target, trailing_stop
+        )
 
     def sell(
         self,
@@ -87,8 +88,9 @@ class EngineContext:
         target: ExitLike | None = None,
         trailing_stop: ExitLike | None = None,
     ) -> Order | None:
-        return self._order(Side.SELL, quantity, price, trigger_price, stop_loss, target,
-                           trailing_stop)
+        return self._order(
+            Side.SELL, quantity, price, trigger_price, stop_loss, target, trailing_stop
+        )
 
     def close(self) -> Order | None:
         """Flatten this instrument: withdraw exit legs and working entries, then a market exit."""
@@ -142,8 +144,9 @@ class EngineContext:
             quantity = sized
         lot = self._instrument.lot_size
         if quantity <= 0 or quantity % lot:
-            self._refuse("lot_size", f"quantity {quantity} is not a positive multiple of the "
-                                     f"lot size {lot}")
+            self._refuse(
+                "lot_size", f"quantity {quantity} is not a positive multiple of the lot size {lot}"
+            )
             return None
         order = self._new_order(side, quantity, order_type, limit, trigger)
         if engine.runner.entries_blocked() and self._is_entry(side):
@@ -174,8 +177,13 @@ class EngineContext:
             self._refuse("sizing", str(exc))
             return None
         entry = to_decimal(reference)
-        quantity = size_by_risk(engine.risk.settings.capital, risk_pct, entry,
-                                entry - to_decimal(round(distance, 10)), lot)
+        quantity = size_by_risk(
+            engine.risk.settings.capital,
+            risk_pct,
+            entry,
+            entry - to_decimal(round(distance, 10)),
+            lot,
+        )
         if quantity <= 0:
             self._refuse("sizing", f"one lot ({lot}) risks more than {risk_pct}% of capital")
             return None
@@ -226,5 +234,3 @@ class EngineContext:
 
 def report_strategy_error(engine: Engine, strategy_id: str, exc: BaseException) -> None:
     engine.bus.publish(ErrorEvent(f"strategy:{strategy_id}", repr(exc), engine.clock.now_ns()))
-
-

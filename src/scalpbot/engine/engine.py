@@ -64,15 +64,22 @@ class Engine:
         self.default_lots = settings.default_lots
         self.portfolio = Portfolio(settings.initial_cash, charges_model)
         self.orders = OrderManager(
-            gateway, self.portfolio, self.bus, clock, id_prefix=settings.id_prefix,
+            gateway,
+            self.portfolio,
+            self.bus,
+            clock,
+            id_prefix=settings.id_prefix,
             journal=journal,
         )
         self.risk = RiskManager(risk_settings, self.portfolio)
         self._atrs: dict[str, ATR] = {}
-        self.exits = ExitManager(self.orders, self.bus, self.atr,
-                                 resting_stops=settings.resting_stops)
+        self.exits = ExitManager(
+            self.orders, self.bus, self.atr, resting_stops=settings.resting_stops
+        )
         self.runner = StrategyRunner(
-            self.bus, clock, lambda sid, exc: report_strategy_error(self, sid, exc),
+            self.bus,
+            clock,
+            lambda sid, exc: report_strategy_error(self, sid, exc),
             raise_errors=settings.raise_strategy_errors,
         )
         self.instruments: dict[str, Instrument] = {}
@@ -182,11 +189,10 @@ class Engine:
         for key in list(self.instruments):
             held = self.portfolio.position_quantity(key)
             if held:
-                context = next(
-                    (c for c in self.contexts.values() if c.instrument.key == key), None
-                )
+                context = next((c for c in self.contexts.values() if c.instrument.key == key), None)
                 if context is not None:
                     context.close()
                 else:
-                    self.bus.publish(ErrorEvent("engine", f"cannot flatten {key}",
-                                                self.clock.now_ns()))
+                    self.bus.publish(
+                        ErrorEvent("engine", f"cannot flatten {key}", self.clock.now_ns())
+                    )

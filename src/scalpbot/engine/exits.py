@@ -104,12 +104,14 @@ class ExitManager:
         kind = "stop" if order is bracket.stop_order else "target"
         if order is bracket.stop_order and bracket.trailing is not None:
             kind = "trailing" if bracket.stop_price != self._initial_stop(bracket) else "stop"
-        self.bus.publish(ExitTriggeredEvent(bracket.entry.client_order_id, kind, fill.price,
-                                            fill.ts))
+        self.bus.publish(
+            ExitTriggeredEvent(bracket.entry.client_order_id, kind, fill.price, fill.ts)
+        )
         if sibling is not None and sibling.is_working:
             if order.is_working:
-                self.orders.modify(sibling, quantity=sibling.filled_quantity
-                                   + order.remaining_quantity)
+                self.orders.modify(
+                    sibling, quantity=sibling.filled_quantity + order.remaining_quantity
+                )
             else:
                 self.orders.cancel(sibling)
         if not order.is_working:
@@ -135,8 +137,9 @@ class ExitManager:
         candidates: list[float] = []
         for offset in (bracket.stop, bracket.trailing):
             if offset is not None:
-                candidates.append(reference - bracket.direction * offset.distance(reference,
-                                                                                  atr_value))
+                candidates.append(
+                    reference - bracket.direction * offset.distance(reference, atr_value)
+                )
         if not candidates:
             return None
         level = max(candidates) if bracket.direction > 0 else min(candidates)
@@ -217,8 +220,11 @@ class ExitManager:
             if bracket.done:
                 continue
             if not self.resting_stops and bracket.stop_price is not None:
-                crossed = (low <= bracket.stop_price) if bracket.direction > 0 else (
-                    high >= bracket.stop_price)
+                crossed = (
+                    (low <= bracket.stop_price)
+                    if bracket.direction > 0
+                    else (high >= bracket.stop_price)
+                )
                 if crossed:
                     self._fire_watched_stop(bracket)
                     continue
@@ -249,9 +255,13 @@ class ExitManager:
             quantity -= bracket.target_order.filled_quantity
             self.orders.cancel(bracket.target_order)
         self._finish(bracket)
-        self.bus.publish(ExitTriggeredEvent(entry.client_order_id, "stop", bracket.stop_price,
-                                            self.orders.clock.now_ns()))
+        self.bus.publish(
+            ExitTriggeredEvent(
+                entry.client_order_id, "stop", bracket.stop_price, self.orders.clock.now_ns()
+            )
+        )
         if quantity > 0:
-            leg = self._leg(entry, entry.side.opposite, quantity, OrderType.MARKET, None, None,
-                            "stop")
+            leg = self._leg(
+                entry, entry.side.opposite, quantity, OrderType.MARKET, None, None, "stop"
+            )
             self.orders.submit(leg)

@@ -49,9 +49,7 @@ class TradeTracker:
     def open_trade(self, instrument_key: str) -> _OpenTrade | None:
         return self._open.get(instrument_key)
 
-    def on_fill(
-        self, fill: Fill, position_before: int, realised: Decimal
-    ) -> TradeRecord | None:
+    def on_fill(self, fill: Fill, position_before: int, realised: Decimal) -> TradeRecord | None:
         """Account for `fill` given the signed position before it; returns a trade it closed."""
         key = fill.instrument.key
         sign = fill.side.sign

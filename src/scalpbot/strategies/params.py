@@ -45,7 +45,9 @@ class Param:
         try:
             value = self._convert(raw)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"parameter {self.name!r}: {raw!r} is not a valid {self.kind}") from exc
+            raise ConfigError(
+                f"parameter {self.name!r}: {raw!r} is not a valid {self.kind}"
+            ) from exc
         if self.low is not None and value < self.low:
             raise ConfigError(f"parameter {self.name!r}: {value} is below the minimum {self.low}")
         if self.high is not None and value > self.high:
@@ -110,7 +112,7 @@ class FloatParam(Param):
     def grid(self) -> Sequence[Any]:
         if self.low is None or self.high is None or not self.step:
             return [self.default]
-        count = int(round((self.high - self.low) / self.step))
+        count = round((self.high - self.low) / self.step)
         return [round(self.low + i * self.step, 10) for i in range(count + 1)]
 
 

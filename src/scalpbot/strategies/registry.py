@@ -12,9 +12,7 @@ from scalpbot.strategies.builtin.breakout import Breakout
 from scalpbot.strategies.builtin.ma_cross import MACross
 from scalpbot.strategies.builtin.rsi_reversion import RSIReversion
 
-BUILTINS: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (MACross, RSIReversion, Breakout)
-}
+BUILTINS: dict[str, type[Strategy]] = {cls.name: cls for cls in (MACross, RSIReversion, Breakout)}
 
 
 def load_strategy_class(spec: str) -> type[Strategy]:

@@ -40,7 +40,7 @@ class Breakout(Strategy):
     long_only = BoolParam(False, doc="only long trades")
 
     def validate(self) -> None:
-        hours, minutes = divmod(self.exit_time, 100)
+        _, minutes = divmod(self.exit_time, 100)
         if minutes >= 60:
             raise ConfigError(f"breakout: exit_time {self.exit_time} is not a valid HHMM")
 

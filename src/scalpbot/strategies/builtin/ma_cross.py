@@ -15,7 +15,10 @@ from scalpbot.strategies.params import BoolParam, ChoiceParam, IntParam
 
 class MACross(Strategy):
     name = "ma_cross"
-    description = "Go long when the fast average crosses above the slow one; exit (or go short) on the opposite cross."
+    description = (
+        "Go long when the fast average crosses above the slow one; "
+        "exit (or go short) on the opposite cross."
+    )
 
     fast = IntParam(10, low=2, high=500, step=1, doc="bars in the fast average")
     slow = IntParam(30, low=3, high=2000, step=1, doc="bars in the slow average")

@@ -37,7 +37,7 @@ class RSIReversion(Strategy):
         ctx = self.ctx
         held = ctx.position.quantity
         stop = pct(self.stop_pct) if self.stop_pct > 0 else None
-        if held > 0 and value >= self.exit_level or held < 0 and value <= self.exit_level:
+        if (held > 0 and value >= self.exit_level) or (held < 0 and value <= self.exit_level):
             ctx.close()
         elif held == 0 and not ctx.open_orders:
             if value < self.oversold:
