@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from scalpbot.domain import OrderStatus, Validity
-from test_paper_support import (
+from paper_support import (
     MINUTE,
     OHLC,
     bar_at,
@@ -21,6 +20,7 @@ from test_paper_support import (
     exchange_with,
     make_order,
 )
+from scalpbot.domain import OrderStatus, Validity
 
 Row = tuple[str, str, str | None, str | None, dict[str, Any], list[OHLC], list[tuple[int, str]]]
 

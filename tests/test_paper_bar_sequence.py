@@ -6,9 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from scalpbot.brokers.paper import PaperExchange
-from scalpbot.domain import Exchange, Fill, Instrument, Order, OrderStatus, Validity
-from test_paper_support import (
+from paper_support import (
     OHLC,
     Recorder,
     bar_at,
@@ -16,6 +14,8 @@ from test_paper_support import (
     exchange_with,
     make_order,
 )
+from scalpbot.brokers.paper import PaperExchange
+from scalpbot.domain import Exchange, Fill, Instrument, Order, OrderStatus, Validity
 
 # Both exit legs of one position, each row: legs as (cid, side, type, price, trigger), the bar,
 # and the fills expected in the order they happen as (cid, price).

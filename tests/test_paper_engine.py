@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from paper_support import INSTRUMENT, KEY, OHLC, T0, bar_at
 from scalpbot.brokers.paper import PaperConfig, PaperExchange
 from scalpbot.domain import Order, OrderStatus, OrderType, Side, Validity
 from scalpbot.engine.bus import EventBus
@@ -18,7 +19,6 @@ from scalpbot.engine.order_manager import OrderManager
 from scalpbot.engine.portfolio import Portfolio
 from scalpbot.market.charges import charges_model
 from scalpbot.strategies.exits import points
-from test_paper_support import INSTRUMENT, KEY, OHLC, T0, bar_at
 
 S = OrderStatus
 

@@ -7,6 +7,14 @@ from typing import Any
 
 import pytest
 
+from paper_support import (
+    INSTRUMENT,
+    T0,
+    Recorder,
+    bar_at,
+    exchange_with,
+    make_order,
+)
 from scalpbot.brokers.paper import PaperConfig, PaperExchange
 from scalpbot.domain import (
     ConfigError,
@@ -16,14 +24,6 @@ from scalpbot.domain import (
     OrderGateway,
     OrderStateError,
     OrderStatus,
-)
-from test_paper_support import (
-    INSTRUMENT,
-    T0,
-    Recorder,
-    bar_at,
-    exchange_with,
-    make_order,
 )
 
 S = OrderStatus

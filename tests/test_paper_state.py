@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from paper_support import OHLC, Recorder, bar_at, exchange_with, make_order
 from scalpbot.brokers.paper import PaperConfig, PaperExchange
 from scalpbot.domain import DataError, Exchange, Instrument, InstrumentType, Validity
-from test_paper_support import OHLC, Recorder, bar_at, exchange_with, make_order
 
 OPTION = Instrument(
     Exchange.NFO,

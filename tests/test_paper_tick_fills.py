@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from paper_support import exchange_with, make_order, tick_at
 from scalpbot.domain import OrderStatus, Validity
-from test_paper_support import exchange_with, make_order, tick_at
 
 TickRow = tuple[int, float, float | None, float | None]
 Row = tuple[str, str, str | None, str | None, dict[str, Any], list[TickRow], list[tuple[int, str]]]

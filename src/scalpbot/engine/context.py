@@ -150,7 +150,8 @@ class EngineContext:
             return None
         order = self._new_order(side, quantity, order_type, limit, trigger)
         if engine.runner.entries_blocked() and self._is_entry(side):
-            self._refuse("paused", f"strategy runner is {engine.runner.state}: no new entries")
+            state = engine.runner.state
+            self._refuse(state, f"strategy runner is {state}: no new entries")
             return None
         sent = self._send(order)
         if sent is not None:

@@ -20,8 +20,8 @@ class MACross(Strategy):
         "exit (or go short) on the opposite cross."
     )
 
-    fast = IntParam(10, low=2, high=500, step=1, doc="bars in the fast average")
-    slow = IntParam(30, low=3, high=2000, step=1, doc="bars in the slow average")
+    fast = IntParam(10, low=1, high=500, step=1, doc="bars in the fast average (1: the price)")
+    slow = IntParam(30, low=2, high=2000, step=1, doc="bars in the slow average")
     kind = ChoiceParam("sma", choices=("sma", "ema"), doc="simple or exponential averages")
     long_only = BoolParam(True, doc="only long trades; a down-cross just exits")
 
