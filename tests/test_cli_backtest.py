@@ -13,6 +13,7 @@ from scalpbot.data import sample_path
 
 SCALPBOT = [sys.executable, "-m", "scalpbot"]
 TRADE_KEYS = {
+    "instrument",
     "entry_time",
     "entry_price",
     "exit_time",

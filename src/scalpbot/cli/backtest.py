@@ -149,7 +149,7 @@ def backtest_command(
         sys.stdout.write("\n")
     else:
         if json_out:
-            Path(json_out).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            Path(json_out).write_text(json.dumps(document) + "\n", encoding="utf-8")
         _print_summary(document)
     if report_out:
         path = write_report(result, report_out)

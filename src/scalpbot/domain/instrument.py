@@ -6,7 +6,7 @@ contract and change over time; the broker's instrument master is the source of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -30,18 +30,16 @@ class Instrument:
     expiry: date | None = None
     strike: Decimal | None = None
     name: str = ""
+    key: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.exchange.value}:{self.symbol}")
         if not self.symbol:
             raise ValueError("instrument symbol must not be empty")
         if self.tick_size <= 0:
             raise ValueError(f"{self.symbol}: tick size must be positive, got {self.tick_size}")
         if self.lot_size < 1:
             raise ValueError(f"{self.symbol}: lot size must be at least 1, got {self.lot_size}")
-
-    @property
-    def key(self) -> str:
-        return f"{self.exchange.value}:{self.symbol}"
 
     @property
     def is_derivative(self) -> bool:

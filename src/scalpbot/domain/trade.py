@@ -34,6 +34,7 @@ class TradeRecord:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
+            "instrument": self.instrument_key,
             "entry_time": ns_to_datetime(self.entry_ts).isoformat(),
             "entry_price": float(self.entry_price),
             "exit_time": ns_to_datetime(self.exit_ts).isoformat(),

@@ -121,8 +121,8 @@ class Engine:
         if bar.ts >= self._day_end_ns:
             self._new_day(bar.ts)
         key = bar.instrument_key
-        self.portfolio.mark(key, bar.close)
-        if self.exits.has_active():
+        self.portfolio._last[key] = bar.close
+        if self.exits._active:
             instrument = self.instruments.get(key)
             if instrument is not None:
                 self.exits.on_price(instrument, bar.high, bar.low)
@@ -131,9 +131,13 @@ class Engine:
             if tracker is not None:
                 tracker.update(bar.high, bar.low, bar.close)
         self.runner.on_bar(bar)
-        if self.bus.has_subscribers(Bar):
+        if self._bar_subscribed:
             self.bus.publish(bar)
         return self.portfolio.update_peak()
+
+    @property
+    def _bar_subscribed(self) -> bool:
+        return self.bus.has_subscribers(Bar)
 
     def on_tick(self, tick: Tick) -> None:
         if tick.ts >= self._day_end_ns:

@@ -74,11 +74,12 @@ class OrderManager:
     def submit(self, order: Order) -> Order:
         """Journal the order, then hand it to the gateway."""
         order.created_ts = order.created_ts or self.clock.now_ns()
+        if self.journal is not None:
+            self.journal(order)  # a failure here raises before anything is sent or tracked
         self.orders[order.client_order_id] = order
         self._working[order.client_order_id] = order
-        if self.journal is not None:
-            self.journal(order)
-        self.bus.publish(OrderEvent(order, order.created_ts))
+        if self.bus.has_subscribers(OrderEvent):
+            self.bus.publish(OrderEvent(order, order.created_ts))
         self.gateway.submit(order)
         return order
 
@@ -169,11 +170,13 @@ class OrderManager:
         for hook in self.fill_hooks:
             hook(order, charged, trade)
         bus = self.bus
-        bus.publish(FillEvent(charged, fill.ts))
-        position = self.portfolio.position(fill.instrument.key)
-        if position is not None:
-            bus.publish(PositionEvent(position, fill.ts))
-        if trade is not None:
+        if bus.has_subscribers(FillEvent):
+            bus.publish(FillEvent(charged, fill.ts))
+        if bus.has_subscribers(PositionEvent):
+            position = self.portfolio.position(fill.instrument.key)
+            if position is not None:
+                bus.publish(PositionEvent(position, fill.ts))
+        if trade is not None and bus.has_subscribers(TradeClosedEvent):
             bus.publish(TradeClosedEvent(trade, fill.ts))
 
     def _after_change(self, order: Order) -> None:
@@ -183,7 +186,8 @@ class OrderManager:
             self.journal(order)
         for hook in self.order_hooks:
             hook(order)
-        self.bus.publish(OrderEvent(order, order.updated_ts))
+        if self.bus.has_subscribers(OrderEvent):
+            self.bus.publish(OrderEvent(order, order.updated_ts))
 
     def _error(self, message: str) -> None:
         self.bus.publish(ErrorEvent("order_manager", message, self.clock.now_ns()))

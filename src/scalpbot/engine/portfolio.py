@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from scalpbot.domain import Fill, Position, Product, Side, TradeRecord, ns_to_datetime
 from scalpbot.engine.trades import TradeTracker
-from scalpbot.market.charges import ChargesModel, segment_for
+from scalpbot.market.charges import ChargesModel, NoCharges, segment_for
 from scalpbot.market.ticks import to_decimal
 
 ZERO = Decimal(0)
@@ -37,6 +37,7 @@ class Portfolio:
         self.initial_cash = initial_cash
         self.cash = initial_cash
         self.charges_model = charges_model
+        self._charge_free = isinstance(charges_model, NoCharges)
         self.total_charges = ZERO
         self.realised_pnl = ZERO
         self.trades: list[TradeRecord] = []
@@ -54,8 +55,11 @@ class Portfolio:
     def apply_fill(self, fill: Fill) -> tuple[Fill, TradeRecord | None]:
         """Book `fill`: charge it, move the position and cash; returns the charged fill and
         the trade it closed, if any."""
-        charges = self._charge(fill)
-        fill = dataclasses.replace(fill, charges=charges)
+        if self._charge_free:
+            charges = ZERO
+        else:
+            charges = self._charge(fill)
+            fill = dataclasses.replace(fill, charges=charges)
         key = fill.instrument.key
         position = self._positions.get(key)
         if position is None:
@@ -114,7 +118,11 @@ class Portfolio:
 
     def update_peak(self) -> float:
         """Mark the equity high-water mark (for drawdown limits); returns current equity."""
-        equity = self.equity_float()
+        equity = self._cash_float
+        if self._open_qty:
+            last = self._last
+            for key, quantity in self._open_qty.items():
+                equity += quantity * last[key]
         if equity > self._peak_float:
             self._peak_float = equity
             self.peak_equity = to_decimal(equity)

@@ -41,6 +41,8 @@ class _Slot:
     strategy_id: str
     strategy: Strategy
     instrument_key: str
+    wants_orders: bool = True
+    wants_fills: bool = True
 
 
 ErrorReporter = Callable[[str, BaseException], None]
@@ -64,7 +66,14 @@ class StrategyRunner:
     def add(self, strategy_id: str, strategy: Strategy, instrument_key: str) -> None:
         if strategy_id in self._slots:
             raise EngineStateError(f"a strategy with id {strategy_id!r} is already loaded")
-        slot = _Slot(strategy_id, strategy, instrument_key)
+        kind = type(strategy)
+        slot = _Slot(
+            strategy_id,
+            strategy,
+            instrument_key,
+            wants_orders=kind.on_order is not Strategy.on_order,
+            wants_fills=kind.on_fill is not Strategy.on_fill,
+        )
         self._slots[strategy_id] = slot
         self._by_instrument.setdefault(instrument_key, []).append(slot)
         self._rebuild_dispatch()
@@ -136,12 +145,12 @@ class StrategyRunner:
 
     def on_order(self, order: Order) -> None:
         slot = self._slots.get(order.strategy_id)
-        if slot is not None and self.state is not STOPPED:
+        if slot is not None and slot.wants_orders and self.state is not STOPPED:
             self._call(slot, slot.strategy.on_order, order)
 
     def on_fill(self, fill: Fill, strategy_id: str) -> None:
         slot = self._slots.get(strategy_id)
-        if slot is not None and self.state is not STOPPED:
+        if slot is not None and slot.wants_fills and self.state is not STOPPED:
             self._call(slot, slot.strategy.on_fill, fill)
 
     def _call(self, slot: _Slot, method: Callable[..., None], *args: object) -> None:

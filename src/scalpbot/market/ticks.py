@@ -6,10 +6,12 @@ sends or books passes through `round_to_tick`, which works in `Decimal` to avoid
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal
 
 RoundingMode = Literal["nearest", "down", "up"]
+_ONE = Decimal(1)
 _MODES = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
 
@@ -33,10 +35,16 @@ def round_to_tick(
     if tick_size <= 0:
         raise ValueError(f"tick size must be positive, got {tick_size}")
     value = to_decimal(price)
-    steps = (value / tick_size).quantize(Decimal(1), rounding=_MODES[mode])
+    steps = (value / tick_size).quantize(_ONE, rounding=_MODES[mode])
+    return (steps * tick_size).quantize(_quantum(tick_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _quantum(tick_size: Decimal) -> Decimal:
+    """The decimal places a price on this tick grid is written with (0.05 → 0.01)."""
     exponent = tick_size.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return (steps * tick_size).quantize(Decimal(1).scaleb(-places))
+    return _ONE.scaleb(-places)
 
 
 def is_on_tick(price: Decimal, tick_size: Decimal) -> bool:

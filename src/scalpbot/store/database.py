@@ -1,0 +1,138 @@
+"""`Store`: scalpbot's database behind one object.
+
+    store = Store.open("sqlite:////home/me/.scalpbot/scalpbot.db")   # migrates to the newest
+    session_id = store.sessions.create("paper", "paper", strategies, config)
+    store.orders.save(order, session_id)       # journal first: before the order is sent
+    store.close()
+
+Every repository method is one transaction of its own: it commits when it returns and leaves
+nothing behind when it raises. Driver errors come out as `StoreError`, saying what was being
+done. `store.session()` gives a raw SQLAlchemy session (one transaction) for the rare caller
+that needs several tables in one commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from scalpbot.store import migrate
+from scalpbot.store.engine import create_store_engine, parse_url
+from scalpbot.store.errors import StoreError
+from scalpbot.store.repositories import (
+    BacktestRepository,
+    BrokerAccountRepository,
+    EventRepository,
+    FillRepository,
+    OrderRepository,
+    PaperStateRepository,
+    PositionRepository,
+    SessionRepository,
+    SettingsRepository,
+    StrategyRepository,
+)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc)
+    return " ".join(text.split())
+
+
+class Store:
+    """The database and its repositories (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = SessionRepository(self._transaction)
+        self.orders = OrderRepository(self._transaction)
+        self.fills = FillRepository(self._transaction)
+        self.positions = PositionRepository(self._transaction)
+        self.backtests = BacktestRepository(self._transaction)
+        self.strategies = StrategyRepository(self._transaction)
+        self.settings = SettingsRepository(self._transaction)
+        self.broker_accounts = BrokerAccountRepository(self._transaction)
+        self.events = EventRepository(self._transaction)
+        self.paper_state = PaperStateRepository(self._transaction)
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+        """Connect to `url` (sqlite:///PATH or postgresql://...) and, unless `upgrade` is
+        False, migrate it to the newest revision. A SQLite file's folder is created."""
+        shown = parse_url(url).render_as_string(hide_password=True)
+        engine = create_store_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            if upgrade:
+                migrate.upgrade(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open the database {shown}: {_reason(exc)}") from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password masked (fit for logs and the dashboard)."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        """The backend: "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    def upgrade(self) -> str:
+        """Migrate to the newest revision (a no-op when there) and return the revision."""
+        try:
+            return migrate.upgrade(self._engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"migrating {self.url} failed: {_reason(exc)}") from exc
+
+    def revision(self) -> str | None:
+        """The revision the database is at; None if it was never migrated."""
+        try:
+            return migrate.current_revision(self._engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading the revision of {self.url}: {_reason(exc)}") from exc
+
+    def close(self) -> None:
+        """Close every pooled connection; the store is not used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: commits when the block ends, rolls back if it raises."""
+        with self._transaction("a store transaction") as db:
+            yield db
+
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[Session]:
+        try:
+            with self._sessions() as db, db.begin():
+                yield db
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what} failed: {_reason(exc)}") from exc
