@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT := out/demo
+DEMO_HOME := demo-home
+DEMO_SPEED ?= 60
 
-.PHONY: demo test lint typecheck contracts pytest bench clean
+.PHONY: demo demo-backtest test lint typecheck contracts pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: backtest the built-in MA cross on bundled NIFTY-style minute data, write an HTML report
+## demo: a paper-trading session on the simulated NSE market with the built-in strategies,
+## until Ctrl-C (state is kept in demo-home/, so a second `make demo` resumes the same day)
 demo: $(STAMP)
+	@test -f $(DEMO_HOME)/config.yaml || { $(BIN)/scalpbot init --home $(DEMO_HOME) >/dev/null && \
+		cp demo/config.yaml $(DEMO_HOME)/config.yaml && echo "created $(DEMO_HOME)/"; }
+	$(BIN)/scalpbot run --home $(DEMO_HOME) --feed simulated --speed $(DEMO_SPEED) --resume
+
+## demo-backtest: backtest the MA cross on bundled minute data and write an HTML report
+demo-backtest: $(STAMP)
 	@mkdir -p $(DEMO_OUT)
 	$(BIN)/scalpbot backtest --data src/scalpbot/data/samples/2006-min-005.txt \
 		--strategy ma_cross --param fast=10 --param slow=30 --param long_only=false \

@@ -50,8 +50,12 @@ def admin_url() -> str:
     return url.render_as_string(hide_password=False)
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
+    if _in_ci():
         pytest.fail(f"PostgreSQL is required when CI is set: {reason}")
     pytest.skip(f"PostgreSQL not available ({reason}); set {POSTGRES_ENV} or start a server")
 

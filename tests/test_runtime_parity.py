@@ -23,10 +23,26 @@ def scalpbot(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "params",
     [
-        ["--strategy", "ma_cross", "--param", "fast=10", "--param", "slow=30",
-         "--param", "long_only=false"],
-        ["--strategy", "breakout", "--param", "mode=donchian", "--param", "period=30",
-         "--param", "stop_atr=1.5"],
+        [
+            "--strategy",
+            "ma_cross",
+            "--param",
+            "fast=10",
+            "--param",
+            "slow=30",
+            "--param",
+            "long_only=false",
+        ],
+        [
+            "--strategy",
+            "breakout",
+            "--param",
+            "mode=donchian",
+            "--param",
+            "period=30",
+            "--param",
+            "stop_atr=1.5",
+        ],
         ["--strategy", "rsi_reversion", "--param", "stop_pct=0.2", "--param", "long_only=false"],
     ],
     ids=["ma_cross", "breakout", "rsi_reversion"],
@@ -35,8 +51,23 @@ def test_replayed_paper_session_equals_backtest(tmp_path: Path, params: list[str
     data = str(sample_path("2006-min-005.txt"))
     backtest_json, session_json = tmp_path / "backtest.json", tmp_path / "session.json"
     scalpbot("backtest", "--data", data, *params, "--json", str(backtest_json))
-    scalpbot("run", "--home", str(tmp_path / "home"), "--mode", "paper", "--feed", "replay",
-             "--data", data, "--speed", "max", *params, "--json", str(session_json), "--quiet")
+    scalpbot(
+        "run",
+        "--home",
+        str(tmp_path / "home"),
+        "--mode",
+        "paper",
+        "--feed",
+        "replay",
+        "--data",
+        data,
+        "--speed",
+        "max",
+        *params,
+        "--json",
+        str(session_json),
+        "--quiet",
+    )
     backtest = json.loads(backtest_json.read_text())
     session = json.loads(session_json.read_text())
     assert len(backtest["trades"]) > 5

@@ -35,16 +35,38 @@ def make_data(path: Path) -> Path:
 
 
 def command(home: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return [*SCALPBOT, "run", "--home", str(home), "--feed", "replay", "--data", str(data),
-            "--speed", "max", "--strategy", "ma_cross", "--param", "fast=5", "--param",
-            "slow=20", "--param", "long_only=false", "--json", str(out), "--quiet", *extra]
+    return [
+        *SCALPBOT,
+        "run",
+        "--home",
+        str(home),
+        "--feed",
+        "replay",
+        "--data",
+        str(data),
+        "--speed",
+        "max",
+        "--strategy",
+        "ma_cross",
+        "--param",
+        "fast=5",
+        "--param",
+        "slow=20",
+        "--param",
+        "long_only=false",
+        "--json",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def test_sigkill_and_resume_loses_and_doubles_nothing(tmp_path: Path) -> None:
     data = make_data(tmp_path / "walk.csv")
     reference_out = tmp_path / "reference.json"
-    subprocess.run(command(tmp_path / "ref", data, reference_out), check=True, timeout=600,
-                   capture_output=True)
+    subprocess.run(
+        command(tmp_path / "ref", data, reference_out), check=True, timeout=600, capture_output=True
+    )
     reference = json.loads(reference_out.read_text())
     assert len(reference["trades"]) > 100
 
@@ -53,8 +75,9 @@ def test_sigkill_and_resume_loses_and_doubles_nothing(tmp_path: Path) -> None:
     home, out = tmp_path / "killed", tmp_path / "resumed.json"
     kills = 0
     while kills < KILLS:
-        process = subprocess.Popen(command(home, data, out, "--resume"),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            command(home, data, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         time.sleep(rng.uniform(0.5, 2.5))
         if process.poll() is not None:
             break  # finished before the kill: the remaining trials have nothing to kill
@@ -62,8 +85,9 @@ def test_sigkill_and_resume_loses_and_doubles_nothing(tmp_path: Path) -> None:
         process.wait()
         kills += 1
     assert kills >= 2, f"the session finished before it could be killed (seed {seed})"
-    done = subprocess.run(command(home, data, out, "--resume"), timeout=600,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        command(home, data, out, "--resume"), timeout=600, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     resumed = json.loads(out.read_text())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 
@@ -168,3 +169,25 @@ def test_a_different_history_under_the_same_id_is_refused(store: Store, session_
     with pytest.raises(StoreError, match="history cannot be rewritten"):
         store.orders.save(rewritten, session_id)
     assert store.orders.get("C1") == order
+
+
+def test_writers_of_separate_stores_wait_for_each_other(store_url: str) -> None:
+    """Two processes (here: two stores with their own connections, in threads) saving orders
+    at once: every save is read-then-write, and none may fail with "database is locked"."""
+    with Store.open(store_url) as first:
+        sid = first.sessions.create("paper", "paper", [], {}, None, None)
+
+    def save_orders(prefix: str) -> int:
+        with Store.open(store_url) as own:
+            for i in range(15):
+                order = limit_order(f"{prefix}{i}")
+                own.orders.save(order, sid)
+                order.transition(OrderStatus.OPEN, T0 + SECOND)
+                own.orders.save(order, sid)
+            return own.orders.count(sid)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(save_orders, ["x", "y", "z"]))
+    with Store.open(store_url) as check:
+        assert check.orders.count(sid) == 45
+        assert all(o.status is OrderStatus.OPEN for o in check.orders.for_session(sid))

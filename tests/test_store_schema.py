@@ -10,12 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import scalpbot
 from scalpbot.store import Store, StoreError, head_revision, sqlite_url
+from scalpbot.store.migrate import alembic_config
 from scalpbot.store.models import Base
 
 pytest_plugins = ["store_fixtures"]
@@ -44,6 +46,23 @@ def test_upgrading_twice_changes_nothing(store_url: str) -> None:
         assert set(inspect(again.engine).get_table_names()) == tables
         assert again.sessions.get(session) is not None
     assert {"orders", "order_status_history", "fills", "paper_states", "alembic_version"} <= tables
+
+
+def test_migrations_downgrade_cleanly_and_upgrade_again(store_url: str) -> None:
+    with Store.open(store_url) as store:
+        with store.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+        assert store.revision() is None
+        assert store.upgrade() == head_revision()
+        assert store.sessions.create("paper", "paper", [], {}, None, None) == 1
+
+
+def test_a_database_of_a_newer_scalpbot_is_refused(store_url: str) -> None:
+    with Store.open(store_url) as store, store.session() as db:
+        db.execute(text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    with pytest.raises(StoreError, match=r"revision 'f00dcafe'.*migrated by a newer scalpbot"):
+        Store.open(store_url)
 
 
 def test_processes_starting_together_migrate_once(store_url: str) -> None:

@@ -15,16 +15,12 @@ from scalpbot.cli.errors import one_line_errors
 from scalpbot.cli.options import home_option
 from scalpbot.config.home import init_home, layout, resolve_home
 
-#: What to try once the home exists: a paper session if `run` is installed, else a backtest.
+#: What to try once the home exists: a paper session on the simulated market.
 RUN_COMMAND = "scalpbot run"
-FALLBACK_COMMAND = "scalpbot backtest --data FILE.csv --strategy ma_cross"
 
 
 def next_command(home: Path) -> str:
     """The command to suggest, with `--home` when the home is not the default one."""
-    root = click.get_current_context().find_root().command
-    if not (isinstance(root, click.Group) and "run" in root.commands):
-        return FALLBACK_COMMAND
     if home == resolve_home(None, environ={}):
         return RUN_COMMAND
     return f"{RUN_COMMAND} --home {shlex.quote(str(home))}"

@@ -35,24 +35,37 @@ def _speed(text: str) -> float | None:
 
 @click.command("run")
 @home_option
-@click.option("--strategy", default=None, help="Built-in name or file.py:Class "
-              "(default: trading.strategies from the config).")
+@click.option(
+    "--strategy",
+    default=None,
+    help="Built-in name or file.py:Class (default: trading.strategies from the config).",
+)
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE")
-@click.option("--mode", type=click.Choice(["paper", "live"]), default=None,
-              help="Default: trading.mode.")
+@click.option(
+    "--mode", type=click.Choice(["paper", "live"]), default=None, help="Default: trading.mode."
+)
 @click.option("--broker", default=None, help="Default: broker.name.")
-@click.option("--feed", type=click.Choice(["broker", "replay", "simulated"]),
-              default="simulated", show_default=True)
+@click.option(
+    "--feed",
+    type=click.Choice(["broker", "replay", "simulated"]),
+    default="simulated",
+    show_default=True,
+)
 @click.option("--data", "data_path", default=None, help="Bars to replay (with --feed replay).")
-@click.option("--speed", default="1", show_default=True,
-              help="Times real time, or 'max' for as fast as possible.")
+@click.option(
+    "--speed",
+    default="1",
+    show_default=True,
+    help="Times real time, or 'max' for as fast as possible.",
+)
 @click.option("--symbol", default=None, help="Replay: the instrument's symbol.")
 @click.option("--exchange", default="NSE", show_default=True, help="Replay: its exchange.")
 @click.option("--tick-size", default="0.01", show_default=True, help="Replay: its tick.")
 @click.option("--lot-size", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=7, show_default=True, type=int, help="Simulated market seed.")
-@click.option("--charges", default="zerodha", show_default=True,
-              type=click.Choice(["none", "zerodha"]))
+@click.option(
+    "--charges", default="zerodha", show_default=True, type=click.Choice(["none", "zerodha"])
+)
 @click.option("--json", "json_out", default=None, help="Write the session report as JSON.")
 @click.option("--resume", is_flag=True, help="Continue the last unfinished identical session.")
 @click.option("--quiet", is_flag=True, help="No status line.")
@@ -81,9 +94,19 @@ def run_command(
     paths = layout(root)
     settings = load_settings(root)
     options = RunOptions(
-        strategy=strategy, params=dict(parse_assignments(params)), mode=mode, broker=broker,
-        feed=feed, data=data_path, speed=_speed(speed), symbol=symbol, exchange=exchange,
-        tick_size=tick_size, lot_size=lot_size, seed=seed, charges=charges,
+        strategy=strategy,
+        params=dict(parse_assignments(params)),
+        mode=mode,
+        broker=broker,
+        feed=feed,
+        data=data_path,
+        speed=_speed(speed),
+        symbol=symbol,
+        exchange=exchange,
+        tick_size=tick_size,
+        lot_size=lot_size,
+        seed=seed,
+        charges=charges,
     )
     spec, market_feed = build_spec(settings, options)
     root.mkdir(parents=True, exist_ok=True)
@@ -108,8 +131,9 @@ def run_command(
     )
 
 
-async def _run(spec: Any, feed: Any, store: Store, resume: bool,
-               printer: StatusPrinter | None) -> dict[str, Any]:
+async def _run(
+    spec: Any, feed: Any, store: Store, resume: bool, printer: StatusPrinter | None
+) -> dict[str, Any]:
     session = TradingSession(spec, feed, store, resume=resume, status=printer)
     remove = install_signal_handlers(session)
     try:

@@ -17,7 +17,10 @@ Handler = Callable[[Any], None]
 
 class EventBus:
     def __init__(self) -> None:
-        self._handlers: dict[type, list[Handler]] = {}
+        # Public for hot paths that test "does anyone listen?" with one dict lookup; never
+        # mutate it directly.
+        self.handlers: dict[type, list[Handler]] = {}
+        self._handlers = self.handlers
 
     def subscribe(self, event_type: type[T], handler: Callable[[T], None]) -> Callable[[], None]:
         """Call `handler` for every published event of exactly `event_type`.

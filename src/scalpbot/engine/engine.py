@@ -60,6 +60,7 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.bus = EventBus()
+        self._bus_handlers = self.bus.handlers
         self.product = settings.product
         self.default_lots = settings.default_lots
         self.portfolio = Portfolio(settings.initial_cash, charges_model)
@@ -131,13 +132,9 @@ class Engine:
             if tracker is not None:
                 tracker.update(bar.high, bar.low, bar.close)
         self.runner.on_bar(bar)
-        if self._bar_subscribed:
+        if self._bus_handlers.get(Bar):
             self.bus.publish(bar)
         return self.portfolio.update_peak()
-
-    @property
-    def _bar_subscribed(self) -> bool:
-        return self.bus.has_subscribers(Bar)
 
     def on_tick(self, tick: Tick) -> None:
         if tick.ts >= self._day_end_ns:

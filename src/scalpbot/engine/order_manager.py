@@ -23,6 +23,7 @@ from scalpbot.domain import (
 )
 from scalpbot.engine.bus import EventBus
 from scalpbot.engine.clock import Clock
+from scalpbot.engine.errors import EngineFault, JournalError
 from scalpbot.engine.events import (
     ErrorEvent,
     FillEvent,
@@ -75,7 +76,15 @@ class OrderManager:
         """Journal the order, then hand it to the gateway."""
         order.created_ts = order.created_ts or self.clock.now_ns()
         if self.journal is not None:
-            self.journal(order)  # a failure here raises before anything is sent or tracked
+            try:
+                self.journal(order)  # a failure raises before anything is sent or tracked
+            except EngineFault:
+                raise
+            except Exception as exc:
+                raise JournalError(
+                    f"order {order.client_order_id} could not be journaled, so it was not "
+                    f"sent: {exc}"
+                ) from exc
         self.orders[order.client_order_id] = order
         self._working[order.client_order_id] = order
         if self.bus.has_subscribers(OrderEvent):
@@ -183,7 +192,14 @@ class OrderManager:
         if not order.is_working:
             self._working.pop(order.client_order_id, None)
         if self.journal is not None:
-            self.journal(order)
+            try:
+                self.journal(order)
+            except EngineFault:
+                raise
+            except Exception as exc:
+                raise JournalError(
+                    f"order {order.client_order_id} ({order.status}) could not be journaled: {exc}"
+                ) from exc
         for hook in self.order_hooks:
             hook(order)
         if self.bus.has_subscribers(OrderEvent):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from scalpbot.domain import Bar, Fill, Order, ScalpbotError, Tick
 from scalpbot.engine.bus import EventBus
 from scalpbot.engine.clock import Clock
+from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import StrategyStateEvent
 from scalpbot.strategies.base import Strategy
 
@@ -158,6 +159,8 @@ class StrategyRunner:
         session (in backtests it is re-raised so a bug is seen at once)."""
         try:
             method(*args)
+        except EngineFault:
+            raise
         except Exception as exc:
             if self._raise_errors:
                 raise

@@ -92,9 +92,13 @@ def build_spec(settings: Settings, options: RunOptions) -> tuple[SessionSpec, Fe
     )
     timeframe = TIMEFRAMES[settings.trading.timeframe]
     key_material = {
-        "mode": mode, "feed": feed_kind, "source": source, "timeframe": timeframe,
+        "mode": mode,
+        "feed": feed_kind,
+        "source": source,
+        "timeframe": timeframe,
         "strategies": [(s.spec, s.params, s.instrument.key) for s in slots],
-        "capital": str(settings.trading.capital), "charges": options.charges,
+        "capital": str(settings.trading.capital),
+        "charges": options.charges,
     }
     resume_key = hashlib.sha256(
         json.dumps(key_material, sort_keys=True, default=str).encode()
@@ -139,9 +143,7 @@ def _replay(options: RunOptions) -> tuple[Feed, dict[str, Instrument], str]:
     return feed, {instrument.key: instrument}, source
 
 
-def _simulated(
-    settings: Settings, options: RunOptions
-) -> tuple[Feed, dict[str, Instrument], str]:
+def _simulated(settings: Settings, options: RunOptions) -> tuple[Feed, dict[str, Instrument], str]:
     available = simulated_instruments()
     wanted = list(settings.trading.symbols)
     unknown = [key for key in wanted if key not in available]
@@ -150,8 +152,12 @@ def _simulated(
             f"trading.symbols: {', '.join(unknown)} not in the simulated market; it has "
             f"{', '.join(sorted(available))}"
         )
-    feed = SimulatedFeed(wanted, seed=options.seed, start=options.start,
-                         speed=options.speed if options.speed is not None else float("inf"))
+    feed = SimulatedFeed(
+        wanted,
+        seed=options.seed,
+        start=options.start,
+        speed=options.speed if options.speed is not None else float("inf"),
+    )
     start = getattr(feed, "start", options.start)
     source = f"simulated:seed={options.seed}:start={start}"
     return feed, {key: available[key] for key in wanted}, source
@@ -160,6 +166,7 @@ def _simulated(
 def _slots(
     settings: Settings, options: RunOptions, instruments: dict[str, Instrument]
 ) -> list[StrategySlot]:
+    plan: list[tuple[str, dict[str, Any], list[str], str | None]]
     if options.strategy:
         plan = [(options.strategy, dict(options.params), list(instruments), None)]
     else:
@@ -174,8 +181,9 @@ def _slots(
                 raise ConfigError(f"strategy {spec!r}: symbol {key} is not traded in this session")
             strategy = create_strategy(spec, params)
             base = given_id or strategy.strategy_name()
-            slots.append(StrategySlot(strategy, instruments[key], f"{base}:{key}", spec,
-                                      strategy.params))
+            slots.append(
+                StrategySlot(strategy, instruments[key], f"{base}:{key}", spec, strategy.params)
+            )
     if not slots:
         raise ConfigError("no strategy to run: pass --strategy or set trading.strategies")
     return slots

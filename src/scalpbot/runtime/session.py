@@ -28,9 +28,10 @@ from typing import Any, Protocol
 from scalpbot.brokers.paper import PaperExchange
 from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Feed
-from scalpbot.domain import Bar, Fill, Instrument, Order, ScalpbotError, Tick
+from scalpbot.domain import Bar, Fill, Instrument, Order, Tick
 from scalpbot.engine.clock import SimulatedClock
 from scalpbot.engine.engine import Engine, EngineSettings
+from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import (
     ErrorEvent,
     ExitTriggeredEvent,
@@ -48,7 +49,7 @@ from scalpbot.strategies.base import Strategy
 CHECKPOINT_EVERY = 250  # events between progress/paper-book checkpoints
 
 
-class ReconciliationError(ScalpbotError):
+class ReconciliationError(EngineFault):
     """The state re-derived on restart does not match what the store recorded."""
 
 
@@ -136,8 +137,15 @@ class TradingSession:
             if found is not None:
                 self.store.sessions.set_status(found.id, "running")
                 return found.id, found.last_bar_index or 0
-        strategies = [{"id": s.strategy_id, "name": s.spec, "params": s.params,
-                       "instrument": s.instrument.key} for s in spec.slots]
+        strategies = [
+            {
+                "id": s.strategy_id,
+                "name": s.spec,
+                "params": s.params,
+                "instrument": s.instrument.key,
+            }
+            for s in spec.slots
+        ]
         session_id = self.store.sessions.create(
             mode=spec.mode,
             broker=spec.broker,
@@ -188,15 +196,30 @@ class TradingSession:
     def _subscribe(self) -> None:
         bus = self.engine.bus
         bus.subscribe(FillEvent, lambda e: self._record_fill(e.fill))
-        bus.subscribe(RiskRejectedEvent, lambda e: self._event(
-            "risk_rejected", f"{e.strategy_id} {e.instrument_key}: {e.code}: {e.message}",
-            {"code": e.code}, e.ts))
-        bus.subscribe(ErrorEvent, lambda e: self._event("error", f"{e.source}: {e.message}",
-                                                        None, e.ts))
-        bus.subscribe(StrategyStateEvent, lambda e: self._event(
-            "state", f"runner {e.state}" + (f": {e.reason}" if e.reason else ""), None, e.ts))
-        bus.subscribe(ExitTriggeredEvent, lambda e: self._event(
-            f"{e.kind}_hit", f"{e.kind} exit of {e.parent_id} at {e.price}", None, e.ts))
+        bus.subscribe(
+            RiskRejectedEvent,
+            lambda e: self._event(
+                "risk_rejected",
+                f"{e.strategy_id} {e.instrument_key}: {e.code}: {e.message}",
+                {"code": e.code},
+                e.ts,
+            ),
+        )
+        bus.subscribe(
+            ErrorEvent, lambda e: self._event("error", f"{e.source}: {e.message}", None, e.ts)
+        )
+        bus.subscribe(
+            StrategyStateEvent,
+            lambda e: self._event(
+                "state", f"runner {e.state}" + (f": {e.reason}" if e.reason else ""), None, e.ts
+            ),
+        )
+        bus.subscribe(
+            ExitTriggeredEvent,
+            lambda e: self._event(
+                f"{e.kind}_hit", f"{e.kind} exit of {e.parent_id} at {e.price}", None, e.ts
+            ),
+        )
 
     def _event(self, kind: str, message: str, data: dict[str, Any] | None, ts: int) -> None:
         if self._recovering:
@@ -232,8 +255,9 @@ class TradingSession:
             self._flush_bars()
         self.engine.stop(cancel_orders=self.spec.cancel_orders_on_stop)
         self._checkpoint()
-        self.store.positions.snapshot(self.session_id, self.clock.now_ns(),
-                                      list(self.engine.portfolio.positions()))
+        self.store.positions.snapshot(
+            self.session_id, self.clock.now_ns(), list(self.engine.portfolio.positions())
+        )
         report = self.report()
         if completed:
             self.store.sessions.finish(self.session_id, "completed", report["metrics"])
@@ -321,10 +345,19 @@ class TradingSession:
             self._status(self)
 
     def report(self) -> dict[str, Any]:
-        strategies = [{"id": s.strategy_id, "name": s.spec, "params": s.params,
-                       "instrument": s.instrument.key} for s in self.spec.slots]
+        strategies = [
+            {
+                "id": s.strategy_id,
+                "name": s.spec,
+                "params": s.params,
+                "instrument": s.instrument.key,
+            }
+            for s in self.spec.slots
+        ]
         report = session_report(
-            self.engine, self.recorder, strategies=strategies,
+            self.engine,
+            self.recorder,
+            strategies=strategies,
             initial_cash=self.spec.engine_settings.initial_cash,
         )
         report["session_id"] = self.session_id
@@ -345,5 +378,3 @@ def install_signal_handlers(session: TradingSession) -> Callable[[], None]:
             loop.remove_signal_handler(sig)
 
     return remove
-
-

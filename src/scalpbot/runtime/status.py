@@ -20,7 +20,9 @@ def status_line(session: TradingSession) -> str:
         f"{p.instrument.symbol}{p.quantity:+d}" for p in portfolio.positions() if not p.is_flat
     ]
     working = sum(1 for _ in engine.orders.working_orders())
-    moment = ns_to_datetime(session.clock.ts).strftime("%Y-%m-%d %H:%M:%S") if session.clock.ts else "-"
+    moment = (
+        ns_to_datetime(session.clock.ts).strftime("%Y-%m-%d %H:%M:%S") if session.clock.ts else "-"
+    )
     return (
         f"{moment} IST | {engine.runner.state} | equity {equity:,.2f} | today {net_today:+,.2f}"
         f" | charges {portfolio.total_charges:,.2f} | trades {len(portfolio.trades)}"

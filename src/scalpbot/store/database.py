@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scalpbot.store import migrate
-from scalpbot.store.engine import create_store_engine, parse_url
+from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, parse_url
 from scalpbot.store.errors import StoreError
 from scalpbot.store.repositories import (
     BacktestRepository,
@@ -49,17 +49,20 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self.sessions = SessionRepository(self._transaction)
-        self.orders = OrderRepository(self._transaction)
-        self.fills = FillRepository(self._transaction)
-        self.positions = PositionRepository(self._transaction)
-        self.backtests = BacktestRepository(self._transaction)
-        self.strategies = StrategyRepository(self._transaction)
-        self.settings = SettingsRepository(self._transaction)
-        self.broker_accounts = BrokerAccountRepository(self._transaction)
-        self.events = EventRepository(self._transaction)
-        self.paper_state = PaperStateRepository(self._transaction)
+        self._readers = sessionmaker(engine, expire_on_commit=False)
+        self._writers = sessionmaker(
+            engine.execution_options(**{BEGIN_IMMEDIATE: True}), expire_on_commit=False
+        )
+        self.sessions = SessionRepository(self._write, self._read)
+        self.orders = OrderRepository(self._write, self._read)
+        self.fills = FillRepository(self._write, self._read)
+        self.positions = PositionRepository(self._write, self._read)
+        self.backtests = BacktestRepository(self._write, self._read)
+        self.strategies = StrategyRepository(self._write, self._read)
+        self.settings = SettingsRepository(self._write, self._read)
+        self.broker_accounts = BrokerAccountRepository(self._write, self._read)
+        self.events = EventRepository(self._write, self._read)
+        self.paper_state = PaperStateRepository(self._write, self._read)
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -126,13 +129,24 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: commits when the block ends, rolls back if it raises."""
-        with self._transaction("a store transaction") as db:
+        with self._write("a store transaction") as db:
             yield db
 
     @contextmanager
-    def _transaction(self, what: str) -> Iterator[Session]:
-        try:
-            with self._sessions() as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            raise StoreError(f"{what} failed: {_reason(exc)}") from exc
+    def _write(self, what: str) -> Iterator[Session]:
+        with _transaction(self._writers, what) as db:
+            yield db
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Session]:
+        with _transaction(self._readers, what) as db:
+            yield db
+
+
+@contextmanager
+def _transaction(sessions: sessionmaker[Session], what: str) -> Iterator[Session]:
+    try:
+        with sessions() as db, db.begin():
+            yield db
+    except SQLAlchemyError as exc:
+        raise StoreError(f"{what} failed: {_reason(exc)}") from exc

@@ -71,7 +71,7 @@ class BrokerAccountRepository(Repository):
         stored = json_value(meta, "broker account meta")
         if not isinstance(name, str) or len(name) > 128:
             raise StoreError(f"broker account name must be text of up to 128 characters: {name!r}")
-        with self._transaction(f"saving broker account {broker}:{user_id}") as db:
+        with self._write(f"saving broker account {broker}:{user_id}") as db:
             row = db.scalars(
                 select(BrokerAccountRow).where(
                     BrokerAccountRow.broker == broker, BrokerAccountRow.user_id == user_id
@@ -88,5 +88,5 @@ class BrokerAccountRepository(Repository):
 
     def list(self) -> list[BrokerAccountRecord]:
         query = select(BrokerAccountRow).order_by(BrokerAccountRow.broker, BrokerAccountRow.user_id)
-        with self._transaction("listing broker accounts") as db:
+        with self._read("listing broker accounts") as db:
             return [_record(row) for row in db.scalars(query)]

@@ -56,13 +56,13 @@ class BacktestRepository(Repository):
             trades=json_value(trades_json, "backtest trades"),
             summary=_object(summary_json, "summary"),
         )
-        with self._transaction(f"storing a backtest of {strategy}") as db:
+        with self._write(f"storing a backtest of {strategy}") as db:
             db.add(row)
             db.flush()
             return row.id
 
     def get(self, run_id: int) -> BacktestRunRecord | None:
-        with self._transaction(f"reading backtest run {run_id}") as db:
+        with self._read(f"reading backtest run {run_id}") as db:
             row = db.get(BacktestRunRow, require_int(run_id, "backtest run id"))
             return None if row is None else _record(row)
 
@@ -71,5 +71,5 @@ class BacktestRepository(Repository):
         query = (
             select(BacktestRunRow).order_by(BacktestRunRow.id.desc()).limit(require_limit(limit))
         )
-        with self._transaction("listing backtest runs") as db:
+        with self._read("listing backtest runs") as db:
             return [_record(row) for row in db.scalars(query)]

@@ -14,10 +14,17 @@ Transaction = Callable[[str], AbstractContextManager[Session]]
 
 
 class Repository:
-    """A group of tables behind methods that each run in one transaction of their own."""
+    """A group of tables behind methods that each run in one transaction of their own.
 
-    def __init__(self, transaction: Transaction) -> None:
-        self._transaction = transaction
+    Methods that write use `_write`: on SQLite it takes the write lock when the transaction
+    begins (BEGIN IMMEDIATE), so a read-then-write waits for another process's writer instead
+    of failing with "database is locked" half-way. Methods that only read use `_read`, which
+    never blocks (WAL lets readers run beside the writer).
+    """
+
+    def __init__(self, write: Transaction, read: Transaction) -> None:
+        self._write = write
+        self._read = read
 
 
 def require_text(value: object, what: str, max_length: int) -> str:

@@ -47,7 +47,7 @@ class EventRepository(Repository):
             session_id=None if session_id is None else require_int(session_id, "session id"),
             ts=require_int(ts, "event ts"),
         )
-        with self._transaction(f"logging event {kind!r}") as db:
+        with self._write(f"logging event {kind!r}") as db:
             db.add(row)
             db.flush()
             return row.id
@@ -58,5 +58,5 @@ class EventRepository(Repository):
         if kind is not None:
             query = query.where(EventRow.kind == kind)
         query = query.order_by(EventRow.ts.desc(), EventRow.id.desc()).limit(require_limit(limit))
-        with self._transaction("reading recent events") as db:
+        with self._read("reading recent events") as db:
             return [_record(row) for row in db.scalars(query)]

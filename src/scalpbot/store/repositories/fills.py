@@ -17,7 +17,7 @@ class FillRepository(Repository):
         fill_id = require_text(fill.fill_id, "fill id", 64)
         session_id = require_int(session_id, "session id")
         columns = fill_columns(fill)
-        with self._transaction(f"adding fill {fill_id!r}") as db:
+        with self._write(f"adding fill {fill_id!r}") as db:
             exists = db.scalar(select(FillRow.id).where(FillRow.fill_id == fill_id))
             if exists is not None:
                 return False
@@ -31,5 +31,5 @@ class FillRepository(Repository):
             .where(FillRow.session_id == require_int(session_id, "session id"))
             .order_by(FillRow.ts, FillRow.id)
         )
-        with self._transaction(f"reading the fills of session {session_id}") as db:
+        with self._read(f"reading the fills of session {session_id}") as db:
             return [fill_of(row) for row in db.scalars(query)]

@@ -61,7 +61,7 @@ class OrderRepository(Repository):
         cid = require_text(order.client_order_id, "client order id", 64)
         session_id = require_int(session_id, "session id")
         columns = order_columns(order)
-        with self._transaction(f"saving order {cid!r}") as db:
+        with self._write(f"saving order {cid!r}") as db:
             row = db.scalars(select(OrderRow).where(OrderRow.client_order_id == cid)).first()
             if row is None:
                 if db.get(TradingSessionRow, session_id) is None:
@@ -89,7 +89,7 @@ class OrderRepository(Repository):
                 db.add(history_row(row.id, seq, order.history[seq]))
 
     def get(self, client_order_id: str) -> Order | None:
-        with self._transaction(f"reading order {client_order_id!r}") as db:
+        with self._read(f"reading order {client_order_id!r}") as db:
             row = db.scalars(
                 select(OrderRow).where(OrderRow.client_order_id == client_order_id)
             ).first()
@@ -102,7 +102,7 @@ class OrderRepository(Repository):
             .where(OrderRow.session_id == require_int(session_id, "session id"))
             .order_by(OrderRow.created_ts, OrderRow.id)
         )
-        with self._transaction(f"reading the orders of session {session_id}") as db:
+        with self._read(f"reading the orders of session {session_id}") as db:
             return _orders_with_history(db, list(db.scalars(query)))
 
     def working(self, session_id: int) -> list[Order]:
@@ -115,12 +115,12 @@ class OrderRepository(Repository):
             )
             .order_by(OrderRow.created_ts, OrderRow.id)
         )
-        with self._transaction(f"reading the working orders of session {session_id}") as db:
+        with self._read(f"reading the working orders of session {session_id}") as db:
             return _orders_with_history(db, list(db.scalars(query)))
 
     def count(self, session_id: int) -> int:
         query = select(func.count(OrderRow.id)).where(
             OrderRow.session_id == require_int(session_id, "session id")
         )
-        with self._transaction(f"counting the orders of session {session_id}") as db:
+        with self._read(f"counting the orders of session {session_id}") as db:
             return int(db.scalar(query) or 0)

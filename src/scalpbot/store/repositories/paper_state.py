@@ -18,7 +18,7 @@ class PaperStateRepository(Repository):
         if not isinstance(state, dict):
             raise StoreError(f"paper exchange state must be an object, got {type(state).__name__}")
         stored = json_value(state, f"paper exchange state of session {session_id}")
-        with self._transaction(f"saving the paper exchange of session {session_id}") as db:
+        with self._write(f"saving the paper exchange of session {session_id}") as db:
             row = db.get(PaperStateRow, session_id)
             if row is None:
                 db.add(PaperStateRow(session_id=session_id, state=stored))
@@ -27,6 +27,6 @@ class PaperStateRepository(Repository):
 
     def load(self, session_id: int) -> dict[str, Any] | None:
         """The state last saved for the session, or None if there is none."""
-        with self._transaction(f"loading the paper exchange of session {session_id}") as db:
+        with self._read(f"loading the paper exchange of session {session_id}") as db:
             row = db.get(PaperStateRow, require_int(session_id, "session id"))
             return None if row is None else row.state

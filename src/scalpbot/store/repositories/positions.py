@@ -36,7 +36,7 @@ class PositionRepository(Repository):
             )
             for p in positions
         ]
-        with self._transaction(f"snapshotting the positions of session {session_id}") as db:
+        with self._write(f"snapshotting the positions of session {session_id}") as db:
             header = PositionSnapshotRow(session_id=session_id, ts=ts)
             db.add(header)
             db.flush()
@@ -48,7 +48,7 @@ class PositionRepository(Repository):
     def latest(self, session_id: int) -> list[PositionSnapshotRecord]:
         """The positions of the session's newest snapshot (empty if none, or all flat)."""
         session_id = require_int(session_id, "session id")
-        with self._transaction(f"reading the positions of session {session_id}") as db:
+        with self._read(f"reading the positions of session {session_id}") as db:
             header = db.scalars(
                 select(PositionSnapshotRow)
                 .where(PositionSnapshotRow.session_id == session_id)

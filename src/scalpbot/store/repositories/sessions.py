@@ -72,13 +72,13 @@ class SessionRepository(Repository):
             resume_key=None if resume_key is None else require_text(resume_key, "resume key", 256),
             status=RUNNING,
         )
-        with self._transaction("creating a trading session") as db:
+        with self._write("creating a trading session") as db:
             db.add(row)
             db.flush()
             return row.id
 
     def get(self, session_id: int) -> TradingSessionRecord | None:
-        with self._transaction(f"reading trading session {session_id}") as db:
+        with self._read(f"reading trading session {session_id}") as db:
             row = db.get(TradingSessionRow, require_int(session_id, "session id"))
             return None if row is None else _record(row)
 
@@ -93,7 +93,7 @@ class SessionRepository(Repository):
             .order_by(TradingSessionRow.id.desc())
             .limit(1)
         )
-        with self._transaction(f"looking up a session to resume ({resume_key})") as db:
+        with self._read(f"looking up a session to resume ({resume_key})") as db:
             row = db.scalars(query).first()
             return None if row is None else _record(row)
 
@@ -101,7 +101,7 @@ class SessionRepository(Repository):
         """Remember the last bar the session has fully processed (where a resume starts)."""
         index = require_int(last_bar_index, "last bar index", minimum=0)
         ts = require_int(last_bar_ts, "last bar ts")
-        with self._transaction(f"updating progress of session {session_id}") as db:
+        with self._write(f"updating progress of session {session_id}") as db:
             row = _row(db, session_id)
             row.last_bar_index = index
             row.last_bar_ts = ts
@@ -109,7 +109,7 @@ class SessionRepository(Repository):
     def set_status(self, session_id: int, status: str) -> None:
         """Change the status (e.g. "paused") without finishing the session."""
         text = require_text(status, "session status", 32)
-        with self._transaction(f"setting the status of session {session_id}") as db:
+        with self._write(f"setting the status of session {session_id}") as db:
             _row(db, session_id).status = text
 
     def finish(self, session_id: int, status: str, summary: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ class SessionRepository(Repository):
         if not isinstance(summary, dict):
             raise StoreError(f"session summary must be an object, got {summary!r}")
         stored = json_value(summary, "session summary")
-        with self._transaction(f"finishing session {session_id}") as db:
+        with self._write(f"finishing session {session_id}") as db:
             row = _row(db, session_id)
             row.status = text
             row.summary = stored

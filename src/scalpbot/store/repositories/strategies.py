@@ -85,19 +85,19 @@ class StrategyRepository(Repository):
             "status": status,
         }
         row = StrategyRow(**{key: _checked(key, value) for key, value in fields.items()})
-        with self._transaction(f"creating strategy {name!r}") as db:
+        with self._write(f"creating strategy {name!r}") as db:
             _unique_name(db, row.name, None)
             db.add(row)
             db.flush()
             return row.id
 
     def get(self, strategy_id: int) -> StrategyRecord | None:
-        with self._transaction(f"reading strategy {strategy_id}") as db:
+        with self._read(f"reading strategy {strategy_id}") as db:
             row = db.get(StrategyRow, require_int(strategy_id, "strategy id"))
             return None if row is None else _record(row)
 
     def list(self) -> builtins.list[StrategyRecord]:
-        with self._transaction("listing strategies") as db:
+        with self._read("listing strategies") as db:
             return [
                 _record(row) for row in db.scalars(select(StrategyRow).order_by(StrategyRow.id))
             ]
@@ -106,7 +106,7 @@ class StrategyRepository(Repository):
         """Change some of name, class_spec, params, symbols, timeframe, status; returns the
         strategy as stored. An unknown field or bad value changes nothing."""
         checked = {key: _checked(key, value) for key, value in fields.items()}
-        with self._transaction(f"updating strategy {strategy_id}") as db:
+        with self._write(f"updating strategy {strategy_id}") as db:
             row = _row(db, strategy_id)
             if "name" in checked:
                 _unique_name(db, checked["name"], row.id)
@@ -116,5 +116,5 @@ class StrategyRepository(Repository):
             return _record(row)
 
     def delete(self, strategy_id: int) -> None:
-        with self._transaction(f"deleting strategy {strategy_id}") as db:
+        with self._write(f"deleting strategy {strategy_id}") as db:
             db.delete(_row(db, strategy_id))
