@@ -9,6 +9,7 @@ from scalpbot.domain.broker import (
     Profile,
     Quote,
 )
+from scalpbot.domain.control import ControlSurface
 from scalpbot.domain.enums import (
     Exchange,
     InstrumentType,
@@ -23,6 +24,7 @@ from scalpbot.domain.errors import (
     BrokerError,
     BrokerUnavailable,
     ConfigError,
+    ControlError,
     DataError,
     InstrumentNotFound,
     OrderRejected,
@@ -46,6 +48,8 @@ __all__ = [
     "BrokerError",
     "BrokerUnavailable",
     "ConfigError",
+    "ControlError",
+    "ControlSurface",
     "DataError",
     "Exchange",
     "ExecutionListener",

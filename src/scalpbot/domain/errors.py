@@ -19,6 +19,10 @@ class DataError(ScalpbotError):
     """Market data could not be read; the message names the file, line and problem."""
 
 
+class ControlError(ScalpbotError):
+    """A control action (pause, resume, stop, ...) the session's state does not allow now."""
+
+
 class OrderStateError(ScalpbotError):
     """An order was asked to move along a transition its state machine does not allow."""
 

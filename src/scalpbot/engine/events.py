@@ -75,3 +75,39 @@ class ErrorEvent:
     source: str
     message: str
     ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatusEvent:
+    """The market-data feed went down (`up=False`) or came back (`up=True`)."""
+
+    up: bool
+    message: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSessionEvent:
+    """The broker session expired or needs a login (`valid=False`), or is valid again."""
+
+    broker: str
+    valid: bool
+    message: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DailySummaryEvent:
+    """After the close: the day's closed trades and P&L (gross and net of charges)."""
+
+    day: str  # ISO date, IST
+    trades: int
+    wins: int
+    gross_pnl: Decimal
+    charges: Decimal
+    net_pnl: Decimal
+    ts: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return None if self.trades == 0 else 100.0 * self.wins / self.trades

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scalpbot.domain import Bar, Fill, Order, ScalpbotError, Tick
+from scalpbot.domain import Bar, ControlError, Fill, Order, Tick
 from scalpbot.engine.bus import EventBus
 from scalpbot.engine.clock import Clock
 from scalpbot.engine.errors import EngineFault
@@ -33,7 +33,7 @@ _ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-class EngineStateError(ScalpbotError):
+class EngineStateError(ControlError):
     """A control action that the runner's current state does not allow."""
 
 

@@ -10,13 +10,16 @@ Being driven by the clock it is given (never by timers of its own) keeps replays
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from scalpbot.domain import Product, ns_to_datetime
 from scalpbot.engine.engine import Engine
+from scalpbot.engine.events import DailySummaryEvent
 from scalpbot.market.sessions import is_after_square_off
 
 Notify = Callable[[str, str], None]
+CLOSE = time(15, 30)  # the normal session's close, IST: the day's summary follows it
 
 
 class SessionScheduler:
@@ -35,6 +38,7 @@ class SessionScheduler:
         self._day: date | None = None
         self._squared: set[str] = set()
         self._next_check_ns = 0
+        self._summarised: date | None = None
 
     def on_time(self, now_ns: int) -> None:
         """Called before each event the session processes; cheap when nothing is due."""
@@ -51,6 +55,28 @@ class SessionScheduler:
             self._say("day", f"trading day {today.isoformat()}")
         if self.square_off:
             self._square_off_due(moment)
+        if self._summarised != today and moment.time() >= CLOSE:
+            self._summarised = today
+            self._daily_summary(today, now_ns)
+
+    def _daily_summary(self, day: date, now_ns: int) -> None:
+        """After the close: the day's closed trades, gross and net P&L, charges, wins."""
+        trades = [
+            t for t in self.engine.portfolio.trades if ns_to_datetime(t.exit_ts).date() == day
+        ]
+        gross = sum((t.pnl for t in trades), Decimal(0))
+        charges = sum((t.charges for t in trades), Decimal(0))
+        event = DailySummaryEvent(
+            day=day.isoformat(),
+            trades=len(trades),
+            wins=sum(1 for t in trades if t.net_pnl > 0),
+            gross_pnl=gross,
+            charges=charges,
+            net_pnl=gross - charges,
+            ts=now_ns,
+        )
+        self.engine.bus.publish(event)
+        self._say("daily_summary", f"{day.isoformat()}: {event.trades} trades, net {event.net_pnl}")
 
     def _square_off_due(self, moment: datetime) -> None:
         engine = self.engine
