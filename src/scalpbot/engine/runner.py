@@ -134,9 +134,9 @@ class StrategyRunner:
         if self._raise_errors:
             for handler in handlers:
                 handler(bar)
-            return
-        for slot in self._by_instrument[bar.instrument_key]:
-            self._call(slot, slot.strategy.on_bar, bar)
+        else:
+            for slot in self._by_instrument[bar.instrument_key]:
+                self._call(slot, slot.strategy.on_bar, bar)
 
     def on_tick(self, tick: Tick) -> None:
         if not self.active:
