@@ -41,6 +41,7 @@ from scalpbot.engine.events import (
 )
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.market.charges import charges_model
+from scalpbot.runtime.reconcile import book_from_paper_state, reconcile
 from scalpbot.runtime.recorder import EquityRecorder, session_report
 from scalpbot.runtime.scheduler import SessionScheduler
 from scalpbot.store import Store
@@ -295,7 +296,7 @@ class TradingSession:
         count = self.events_processed
         if self._recovering and count >= self._resume_from:
             self._reconcile()
-            self._recovering = False
+            self._recovering = False  # also when there was no checkpoint to compare with
         if count % CHECKPOINT_EVERY == 0 and not self._recovering:
             self._checkpoint()
         self._emit_status()
@@ -310,15 +311,25 @@ class TradingSession:
         return {"events": self.events_processed, "book": self.exchange.to_state()}
 
     def _reconcile(self) -> None:
-        """After re-deriving a resumed session, the paper book must equal the stored one."""
+        """After re-deriving a resumed session, reconcile it with the stored broker book.
+
+        The paper book stored at the checkpoint is the broker's side. A re-derivation is exact,
+        so anything but a full match (and an identical book) means the session cannot be
+        continued safely; the error says what differs.
+        """
         stored = self.store.paper_state.load(self.session_id)
         if stored is None or stored.get("events") != self.events_processed:
             return  # killed before this checkpoint was written: nothing to compare against
-        if stored.get("book") != self.exchange.to_state():
+        result = reconcile(
+            self.engine.orders.orders.values(), book_from_paper_state(stored["book"])
+        )
+        diverged = result.advanced or result.never_sent or result.adopted
+        if not result.ok or diverged or stored.get("book") != self.exchange.to_state():
             raise ReconciliationError(
-                f"session {self.session_id}: the paper order book re-derived at event "
-                f"{self.events_processed} differs from the one stored; refusing to trade on. "
-                "Start a new session (without --resume) or inspect the stored orders."
+                f"session {self.session_id}: the re-derived session does not match the stored "
+                f"paper order book at event {self.events_processed} ({result.explain()}); "
+                "refusing to trade on. Start a new session (without --resume) or inspect the "
+                "stored orders."
             )
         # Every order the store holds from before this point must have been re-derived.
         known = self.engine.orders.orders
@@ -334,6 +345,8 @@ class TradingSession:
                 "re-derived on restart (did the strategy or its data change?); refusing to "
                 "trade on."
             )
+        self._recovering = False
+        self._note("reconciled", f"resumed at event {self.events_processed}: {result.explain()}")
 
     # -- status -------------------------------------------------------------------------------
     def _emit_status(self, force: bool = False) -> None:
