@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from engine_harness import Scripted
 from scalpbot.data.simulated.feed import SimulatedFeed
 from scalpbot.data.simulated.instruments import simulated_instruments
@@ -20,6 +22,7 @@ from scalpbot.domain import IST, OrderStatus
 from scalpbot.engine.engine import EngineSettings
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.runtime.session import SessionSpec, StrategySlot, TradingSession
+from scalpbot.runtime.sim_rules import simulated_session_rules
 from scalpbot.store import Store
 
 SCALPBOT = [sys.executable, "-m", "scalpbot"]
@@ -36,7 +39,8 @@ class StopAfter:
             session.request_stop("test over")
 
 
-def test_mis_positions_are_squared_off_at_1520(tmp_path: Path) -> None:
+@pytest.mark.parametrize("year", [2025, 2027])  # 2027: beyond the exchange calendar's years
+def test_mis_positions_are_squared_off_at_1520(tmp_path: Path, year: int) -> None:
     reliance = simulated_instruments()["NSE:RELIANCE"]
     strategy = Scripted({0: lambda ctx: ctx.buy(5)})
     spec = SessionSpec(
@@ -47,8 +51,9 @@ def test_mis_positions_are_squared_off_at_1520(tmp_path: Path) -> None:
         engine_settings=EngineSettings(initial_cash=Decimal(1_000_000)),
         risk=RiskSettings(capital=Decimal(1_000_000)),
         resume_key="square-off-test",
+        session_rules=simulated_session_rules(),
     )
-    start = datetime(2025, 6, 2, 15, 10, tzinfo=IST)
+    start = datetime(year, 6, 2 if year == 2025 else 1, 15, 10, tzinfo=IST)
     feed = SimulatedFeed(["NSE:RELIANCE"], seed=3, start=start, speed=None)
     store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     try:
@@ -56,14 +61,14 @@ def test_mis_positions_are_squared_off_at_1520(tmp_path: Path) -> None:
             spec,
             feed,
             store,
-            status=StopAfter(datetime(2025, 6, 2, 15, 24, tzinfo=IST)),
+            status=StopAfter(start.replace(minute=24)),
             status_interval_s=0,
         )
         report = asyncio.run(session.run())
         assert session.engine.portfolio.position_quantity("NSE:RELIANCE") == 0
         (trade,) = report["trades"]
         assert trade["quantity"] == 5
-        assert trade["exit_time"].startswith("2025-06-02T15:20")
+        assert trade["exit_time"].startswith(start.date().isoformat() + "T15:20")
         stored = store.orders.for_session(session.session_id)
         assert [o.status for o in stored] == [OrderStatus.FILLED, OrderStatus.FILLED]
         assert stored[1].role == "exit"

@@ -19,7 +19,7 @@ from scalpbot.engine.events import ErrorEvent
 from scalpbot.engine.exits import ExitManager
 from scalpbot.engine.order_manager import Journal, OrderManager
 from scalpbot.engine.portfolio import Portfolio
-from scalpbot.engine.risk import RiskManager
+from scalpbot.engine.risk import RiskManager, SessionRule, after_square_off_at, market_open_at
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.engine.runner import StrategyRunner
 from scalpbot.indicators import ATR
@@ -33,6 +33,16 @@ _IST_OFFSET_NS = 19_800 * 1_000_000_000
 def next_ist_midnight_ns(ts_ns: int) -> int:
     """Epoch ns of the first IST midnight after `ts_ns` (the next trading-day boundary)."""
     return ((ts_ns + _IST_OFFSET_NS) // _DAY_NS + 1) * _DAY_NS - _IST_OFFSET_NS
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRules:
+    """When an instrument's market is open and when its MIS square-off has passed, as
+    (instrument, epoch-ns) predicates. The default follows the exchange calendar; a simulated
+    market passes its own, so its sessions are judged by the days it simulates."""
+
+    is_market_open: SessionRule
+    is_after_square_off: SessionRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ class Engine:
         *,
         journal: Journal | None = None,
         log: Callable[[str], None] | None = None,
+        session_rules: SessionRules | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -72,7 +83,13 @@ class Engine:
             id_prefix=settings.id_prefix,
             journal=journal,
         )
-        self.risk = RiskManager(risk_settings, self.portfolio)
+        self.session_rules = session_rules or SessionRules(market_open_at, after_square_off_at)
+        self.risk = RiskManager(
+            risk_settings,
+            self.portfolio,
+            is_market_open=self.session_rules.is_market_open,
+            is_after_square_off=self.session_rules.is_after_square_off,
+        )
         self._atrs: dict[str, ATR] = {}
         self.exits = ExitManager(
             self.orders, self.bus, self.atr, resting_stops=settings.resting_stops

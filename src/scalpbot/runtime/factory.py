@@ -32,6 +32,7 @@ from scalpbot.domain import (
 )
 from scalpbot.engine.engine import EngineSettings
 from scalpbot.runtime.session import SessionSpec, StrategySlot
+from scalpbot.runtime.sim_rules import simulated_session_rules
 from scalpbot.strategies import create_strategy
 
 FEEDS = ("replay", "simulated", "broker")
@@ -117,6 +118,7 @@ def build_spec(settings: Settings, options: RunOptions) -> tuple[SessionSpec, Fe
         resume_key=resume_key,
         data_source=source,
         config_snapshot={"trading": settings.trading.model_dump(mode="json")},
+        session_rules=simulated_session_rules() if feed_kind == "simulated" else None,
     )
     return spec, feed
 

@@ -10,13 +10,12 @@ Being driven by the clock it is given (never by timers of its own) keeps replays
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 
 from scalpbot.domain import Product, ns_to_datetime
 from scalpbot.engine.engine import Engine
 from scalpbot.engine.events import DailySummaryEvent
-from scalpbot.market.sessions import is_after_square_off
 
 Notify = Callable[[str, str], None]
 CLOSE = time(15, 30)  # the normal session's close, IST: the day's summary follows it
@@ -54,7 +53,7 @@ class SessionScheduler:
             self._squared.clear()
             self._say("day", f"trading day {today.isoformat()}")
         if self.square_off:
-            self._square_off_due(moment)
+            self._square_off_due(now_ns)
         if self._summarised != today and moment.time() >= CLOSE:
             self._summarised = today
             self._daily_summary(today, now_ns)
@@ -78,12 +77,12 @@ class SessionScheduler:
         self.engine.bus.publish(event)
         self._say("daily_summary", f"{day.isoformat()}: {event.trades} trades, net {event.net_pnl}")
 
-    def _square_off_due(self, moment: datetime) -> None:
+    def _square_off_due(self, now_ns: int) -> None:
         engine = self.engine
         for key, instrument in engine.instruments.items():
             if key in self._squared or engine.settings.product is not Product.MIS:
                 continue
-            if not is_after_square_off(instrument, moment):
+            if not self.engine.session_rules.is_after_square_off(instrument, now_ns):
                 continue
             self._squared.add(key)
             held = engine.portfolio.position_quantity(key)

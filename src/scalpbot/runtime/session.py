@@ -30,7 +30,7 @@ from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Feed
 from scalpbot.domain import Bar, Fill, Instrument, Order, Tick
 from scalpbot.engine.clock import SimulatedClock
-from scalpbot.engine.engine import Engine, EngineSettings
+from scalpbot.engine.engine import Engine, EngineSettings, SessionRules
 from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import (
     ErrorEvent,
@@ -77,6 +77,7 @@ class SessionSpec:
     cancel_orders_on_stop: bool = True
     resume_key: str = ""
     data_source: str | None = None
+    session_rules: SessionRules | None = None  # None: the exchange calendar's
     config_snapshot: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,6 +112,7 @@ class TradingSession:
             spec.risk,
             dataclasses.replace(spec.engine_settings, id_prefix=f"S{self.session_id}X"),
             journal=self._journal,
+            session_rules=spec.session_rules,
         )
         for slot in spec.slots:
             self.engine.add_strategy(slot.strategy, slot.instrument, slot.strategy_id)
