@@ -168,3 +168,27 @@ def test_user_strategy_from_the_command_line(tmp_path: Path) -> None:
     change = trades[0]["exit_price"] / trades[0]["entry_price"] - 1
     # The legs act from the bar after the entry; a gap through the target fills at the open.
     assert change >= 0.05 or change <= -0.05
+
+
+def test_save_stores_the_run_in_the_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = run(
+        "backtest",
+        "--data",
+        str(sample_path("GOOG.csv")),
+        "--strategy",
+        "ma_cross",
+        "--save",
+        "--home",
+        str(home),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "stored as backtest run 1" in done.stdout
+    from scalpbot.store import Store
+
+    store = Store.open(f"sqlite:///{home / 'scalpbot.db'}")
+    try:
+        (saved,) = store.backtests.list(10)
+        assert saved.strategy == "ma_cross" and saved.metrics["trades"] > 0
+    finally:
+        store.close()

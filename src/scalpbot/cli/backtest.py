@@ -15,6 +15,7 @@ from scalpbot.backtest.report import write_report
 from scalpbot.backtest.runner import BacktestConfig, run_backtest
 from scalpbot.brokers.paper import PaperConfig
 from scalpbot.cli.errors import fail, one_line_errors
+from scalpbot.cli.options import home_option
 from scalpbot.data import load_bars
 from scalpbot.domain import Exchange, Instrument, InstrumentType, Product, parse_enum
 from scalpbot.strategies import create_strategy
@@ -95,6 +96,8 @@ def _decimal(name: str, text: str) -> Decimal:
 )
 @click.option("--json", "json_out", default=None, help="Write results as JSON ('-' = stdout).")
 @click.option("--report", "report_out", default=None, help="Write an HTML report here.")
+@click.option("--save", is_flag=True, help="Also store the run in the home's database.")
+@home_option
 @one_line_errors
 def backtest_command(
     data_path: str,
@@ -112,6 +115,8 @@ def backtest_command(
     slippage_ticks: int,
     json_out: str | None,
     report_out: str | None,
+    save: bool,
+    home: Path,
 ) -> None:
     """Backtest a strategy on historical bars, with Indian charges."""
     strategy_obj = create_strategy(strategy, dict(parse_assignments(params)))
@@ -151,9 +156,33 @@ def backtest_command(
         if json_out:
             Path(json_out).write_text(json.dumps(document) + "\n", encoding="utf-8")
         _print_summary(document)
+    if save:
+        run_id = _save(home, document, str(Path(data_path).resolve()))
+        click.echo(f"stored as backtest run {run_id}", err=json_out == "-")
     if report_out:
         path = write_report(result, report_out)
         print(f"report: {path}", file=sys.stderr if json_out == "-" else sys.stdout)
+
+
+def _save(home: Path, document: dict[str, Any], data_source: str) -> int:
+    """Record the run in the home's database (created and migrated if needed)."""
+    from scalpbot.config import layout, load_settings
+    from scalpbot.store import Store
+
+    settings = load_settings(home)
+    home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database_url(layout(home)))
+    try:
+        return store.backtests.add(
+            document["strategy"],
+            document["params"],
+            data_source,
+            document["metrics"],
+            document["trades"],
+            document,
+        )
+    finally:
+        store.close()
 
 
 def _print_summary(document: dict[str, Any]) -> None:
