@@ -25,16 +25,19 @@ from scalpbot.store import migrate
 from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, parse_url
 from scalpbot.store.errors import StoreError
 from scalpbot.store.repositories import (
+    ApiTokenRepository,
     BacktestRepository,
     BrokerAccountRepository,
     EventRepository,
     FillRepository,
+    LoginSessionRepository,
     OrderRepository,
     PaperStateRepository,
     PositionRepository,
     SessionRepository,
     SettingsRepository,
     StrategyRepository,
+    UserRepository,
 )
 
 
@@ -63,6 +66,9 @@ class Store:
         self.broker_accounts = BrokerAccountRepository(self._write, self._read)
         self.events = EventRepository(self._write, self._read)
         self.paper_state = PaperStateRepository(self._write, self._read)
+        self.users = UserRepository(self._write, self._read)
+        self.api_tokens = ApiTokenRepository(self._write, self._read)
+        self.login_sessions = LoginSessionRepository(self._write, self._read)
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:

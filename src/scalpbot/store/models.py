@@ -261,3 +261,48 @@ class PaperStateRow(Base):
     )
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
+
+
+class DashboardUserRow(Timestamps, Base):
+    """A person who may log in to the dashboard and the REST API. Only an argon2 hash of the
+    password is kept; the password itself never reaches the database."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+
+
+class ApiTokenRow(Base):
+    """A long-lived token for scripts. Only the SHA-256 of the token is kept, so a copy of the
+    database cannot be used to call the API; `revoked_at` set means it no longer works."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("dashboard_users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class LoginSessionRow(Base):
+    """One dashboard login (from `POST /api/login` until logout or expiry). Kept server-side so
+    a restart does not log everyone out and logout really ends the session; the token and its
+    CSRF token are stored as SHA-256 hashes only."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("dashboard_users.id", ondelete="CASCADE"), index=True
+    )
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -10,16 +10,24 @@ from scalpbot.store.repositories.positions import PositionRepository
 from scalpbot.store.repositories.sessions import SessionRepository
 from scalpbot.store.repositories.settings import SettingsRepository
 from scalpbot.store.repositories.strategies import StrategyRepository
+from scalpbot.store.repositories.users import (
+    ApiTokenRepository,
+    LoginSessionRepository,
+    UserRepository,
+)
 
 __all__ = [
+    "ApiTokenRepository",
     "BacktestRepository",
     "BrokerAccountRepository",
     "EventRepository",
     "FillRepository",
+    "LoginSessionRepository",
     "OrderRepository",
     "PaperStateRepository",
     "PositionRepository",
     "SessionRepository",
     "SettingsRepository",
     "StrategyRepository",
+    "UserRepository",
 ]
