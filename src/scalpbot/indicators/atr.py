@@ -9,10 +9,11 @@ high - low), so TRs exist from the second bar on. The first ATR is the simple me
 
 from __future__ import annotations
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import require_period
 
 
-class ATR:
+class ATR(Indicator[float]):
     """Wilder's average true range.
 
     >>> atr = ATR(2)
@@ -20,12 +21,11 @@ class ATR:
     [None, None, 2.5, 1.75]
     """
 
-    __slots__ = ("_count", "_period", "_prev_close", "_sum", "_value")
+    __slots__ = ("_count", "_prev_close", "_sum")
 
     _count: int
     _prev_close: float
     _sum: float
-    _value: float | None
 
     def __init__(self, period: int = 14) -> None:
         self._period = require_period(period)
@@ -68,20 +68,3 @@ class ATR:
             value = self._sum / self._period
         self._value = value
         return value
-
-    @property
-    def value(self) -> float | None:
-        """The last ATR returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period + 1` bars have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    def __repr__(self) -> str:
-        return f"ATR(period={self._period}, value={self._value})"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import RESYNC_EVERY, require_period, require_positive
 
 # Building the result through tuple.__new__ skips the Python-level NamedTuple.__new__ frame,
@@ -40,7 +41,7 @@ class BollingerValue(NamedTuple):
     lower: float
 
 
-class BollingerBands:
+class BollingerBands(Indicator[BollingerValue]):
     """SMA ± k population standard deviations over the last `period` prices.
 
     >>> bb = BollingerBands(period=4, k=2.0)
@@ -57,13 +58,13 @@ class BollingerBands:
         "_k",
         "_m2",
         "_mean",
-        "_period",
         "_resync_every",
         "_shift",
         "_total",
         "_until_resync",
-        "_value",
     )
+
+    _repr_fields = ("period", "k")
 
     _buf: list[float]
     _count: int
@@ -73,7 +74,6 @@ class BollingerBands:
     _shift: float
     _total: float  # sum of (price - _shift) over the window
     _until_resync: int
-    _value: BollingerValue | None
 
     def __init__(self, period: int = 20, k: float = 2.0) -> None:
         self._period = require_period(period)
@@ -143,23 +143,6 @@ class BollingerBands:
         self._until_resync = self._resync_every
 
     @property
-    def value(self) -> BollingerValue | None:
-        """The last bands returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period` prices have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    @property
     def k(self) -> float:
         """Band width in standard deviations."""
         return self._k
-
-    def __repr__(self) -> str:
-        return f"BollingerBands(period={self._period}, k={self._k}, value={self._value})"

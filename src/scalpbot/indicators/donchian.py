@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import require_period
 
 # Building the result through tuple.__new__ skips the Python-level NamedTuple.__new__ frame,
@@ -31,7 +32,7 @@ class DonchianValue(NamedTuple):
     lower: float
 
 
-class Donchian:
+class Donchian(Indicator[DonchianValue]):
     """Highest high / lowest low channel over the last `period` bars.
 
     >>> dc = Donchian(2)
@@ -43,10 +44,9 @@ class Donchian:
     DonchianValue(upper=12.0, middle=10.5, lower=9.0)
     """
 
-    __slots__ = ("_bar", "_high_bars", "_highs", "_low_bars", "_lows", "_period", "_value")
+    __slots__ = ("_bar", "_high_bars", "_highs", "_low_bars", "_lows")
 
     _bar: int
-    _value: DonchianValue | None
 
     def __init__(self, period: int = 20) -> None:
         self._period = require_period(period)
@@ -100,20 +100,3 @@ class Donchian:
         value = _new_tuple(DonchianValue, (upper, (upper + lower) * 0.5, lower))
         self._value = value
         return value
-
-    @property
-    def value(self) -> DonchianValue | None:
-        """The last channel returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period` bars have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    def __repr__(self) -> str:
-        return f"Donchian(period={self._period}, value={self._value})"

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import RESYNC_EVERY, require_period
 
 
-class SMA:
+class SMA(Indicator[float]):
     """Simple moving average of the last `period` prices.
 
     >>> sma = SMA(3)
@@ -29,11 +30,9 @@ class SMA:
         "_buf",
         "_count",
         "_index",
-        "_period",
         "_resync_every",
         "_sum",
         "_until_resync",
-        "_value",
     )
 
     _buf: list[float]
@@ -41,7 +40,6 @@ class SMA:
     _index: int
     _sum: float
     _until_resync: int
-    _value: float | None
 
     def __init__(self, period: int) -> None:
         self._period = require_period(period)
@@ -79,25 +77,8 @@ class SMA:
         self._value = value
         return value
 
-    @property
-    def value(self) -> float | None:
-        """The last average returned by `update` (None while warming up)."""
-        return self._value
 
-    @property
-    def ready(self) -> bool:
-        """True once `period` prices have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    def __repr__(self) -> str:
-        return f"SMA(period={self._period}, value={self._value})"
-
-
-class EMA:
+class EMA(Indicator[float]):
     """Exponential moving average, smoothing factor 2 / (period + 1), seeded by an SMA.
 
     >>> ema = EMA(3)
@@ -105,11 +86,10 @@ class EMA:
     [None, None, 2.0, 3.5]
     """
 
-    __slots__ = ("_count", "_k", "_period", "_sum", "_value")
+    __slots__ = ("_count", "_k", "_sum")
 
     _count: int
     _sum: float
-    _value: float | None
 
     def __init__(self, period: int) -> None:
         self._period = require_period(period)
@@ -135,20 +115,3 @@ class EMA:
             value = self._sum / self._period
         self._value = value
         return value
-
-    @property
-    def value(self) -> float | None:
-        """The last EMA returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period` prices have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    def __repr__(self) -> str:
-        return f"EMA(period={self._period}, value={self._value})"

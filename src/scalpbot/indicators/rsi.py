@@ -13,13 +13,14 @@ the neutral 50.0 instead, and use an exact zero test rather than TA-Lib's 1e-8 t
 
 from __future__ import annotations
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import require_period
 
 #: RSI when the price has not moved at all over the look-back (see the module docstring).
 FLAT_RSI = 50.0
 
 
-class RSI:
+class RSI(Indicator[float]):
     """Wilder's RSI on 0..100.
 
     >>> rsi = RSI(2)
@@ -27,13 +28,12 @@ class RSI:
     [None, None, 100.0, 50.0]
     """
 
-    __slots__ = ("_avg_gain", "_avg_loss", "_count", "_period", "_prev", "_value")
+    __slots__ = ("_avg_gain", "_avg_loss", "_count", "_prev")
 
     _avg_gain: float
     _avg_loss: float
     _count: int
     _prev: float
-    _value: float | None
 
     def __init__(self, period: int = 14) -> None:
         self._period = require_period(period)
@@ -80,20 +80,3 @@ class RSI:
         value = 100.0 * (gain / total) if total != 0.0 else FLAT_RSI
         self._value = value
         return value
-
-    @property
-    def value(self) -> float | None:
-        """The last RSI returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period + 1` prices have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._period
-
-    def __repr__(self) -> str:
-        return f"RSI(period={self._period}, value={self._value})"

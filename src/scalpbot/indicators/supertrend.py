@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from scalpbot.indicators._base import Indicator
 from scalpbot.indicators._validate import require_period, require_positive
 from scalpbot.indicators.atr import ATR
 
@@ -37,7 +38,7 @@ class SuperTrendValue(NamedTuple):
     direction: int
 
 
-class SuperTrend:
+class SuperTrend(Indicator[SuperTrendValue]):
     """ATR-band trend follower; see the module docstring for the exact rules.
 
     >>> st = SuperTrend(period=2, multiplier=1.0)
@@ -46,16 +47,18 @@ class SuperTrend:
     [SuperTrendValue(value=14.0, direction=-1), SuperTrendValue(value=11.25, direction=1)]
     """
 
-    __slots__ = ("_atr", "_direction", "_lower", "_multiplier", "_prev_close", "_upper", "_value")
+    __slots__ = ("_atr", "_direction", "_lower", "_multiplier", "_prev_close", "_upper")
+
+    _repr_fields = ("period", "multiplier")
 
     _direction: int
     _lower: float
     _prev_close: float
     _upper: float
-    _value: SuperTrendValue | None
 
     def __init__(self, period: int = 10, multiplier: float = 3.0) -> None:
         self._atr = ATR(require_period(period))
+        self._period = self._atr.period
         self._multiplier = require_positive(multiplier, "multiplier")
         self.reset()
 
@@ -102,20 +105,6 @@ class SuperTrend:
         return value
 
     @property
-    def value(self) -> SuperTrendValue | None:
-        """The last reading returned by `update` (None while warming up)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once `period + 1` bars have been seen."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        return self._atr.period
-
-    @property
     def multiplier(self) -> float:
         return self._multiplier
 
@@ -123,9 +112,3 @@ class SuperTrend:
     def atr(self) -> float | None:
         """The ATR behind the bands (None while warming up)."""
         return self._atr.value
-
-    def __repr__(self) -> str:
-        return (
-            f"SuperTrend(period={self._atr.period}, multiplier={self._multiplier}, "
-            f"value={self._value})"
-        )

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numbers
 from datetime import date, datetime, timedelta, timezone
 
+from scalpbot.indicators._base import Indicator
+
 _IST = timezone(timedelta(hours=5, minutes=30), "IST")
 _NS_PER_DAY = 86_400 * 1_000_000_000
 _IST_OFFSET_NS = 19_800 * 1_000_000_000
@@ -39,11 +41,13 @@ def ist_day(timestamp: datetime | int) -> int:
     )
 
 
-class VWAP:
+class VWAP(Indicator[float]):
     """Volume-weighted average price of the current IST session.
 
     `update` returns None until the session has traded some volume (a session that starts with
     zero-volume updates has no VWAP yet); zero-volume updates later leave the VWAP unchanged.
+    So `value` and `ready` describe the current session only: a new IST day clears them until it
+    trades volume. `period` is 1, as one update with volume makes a VWAP.
 
     >>> vwap = VWAP()
     >>> vwap.update(100.0, 10, 1_700_000_000_000_000_000)
@@ -52,14 +56,17 @@ class VWAP:
     107.5
     """
 
-    __slots__ = ("_day", "_pv", "_value", "_volume")
+    __slots__ = ("_day", "_pv", "_volume")
+
+    _repr_fields = ()  # no look-back length to show: the session is the window
 
     _day: int | None
     _pv: float
-    _value: float | None
     _volume: float
 
     def __init__(self) -> None:
+        # One update with volume makes a VWAP; the session, not a bar count, is its window.
+        self._period = 1
         self.reset()
 
     def reset(self) -> None:
@@ -93,24 +100,6 @@ class VWAP:
         return self._value
 
     @property
-    def value(self) -> float | None:
-        """The current session's VWAP (None until it has traded volume)."""
-        return self._value
-
-    @property
-    def ready(self) -> bool:
-        """True once the current session has traded some volume."""
-        return self._value is not None
-
-    @property
-    def period(self) -> int:
-        """1: one update with volume makes a VWAP; the session, not a bar count, is its window."""
-        return 1
-
-    @property
     def session_volume(self) -> float:
         """Volume traded so far in the current session (the VWAP's denominator)."""
         return self._volume
-
-    def __repr__(self) -> str:
-        return f"VWAP(value={self._value})"
