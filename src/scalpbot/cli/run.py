@@ -12,8 +12,9 @@ import click
 
 from scalpbot.cli.errors import one_line_errors
 from scalpbot.cli.options import home_option
-from scalpbot.config import layout, load_settings, resolve_home
+from scalpbot.config import AlertsSettings, layout, load_settings, resolve_home
 from scalpbot.domain import ConfigError
+from scalpbot.runtime.alerts_wiring import session_alerts
 from scalpbot.runtime.factory import RunOptions, build_spec
 from scalpbot.runtime.session import TradingSession, install_signal_handlers
 from scalpbot.runtime.status import StatusPrinter
@@ -113,7 +114,7 @@ def run_command(
     store = Store.open(settings.database_url(paths))
     printer = None if quiet else StatusPrinter()
     try:
-        report = asyncio.run(_run(spec, market_feed, store, resume, printer))
+        report = asyncio.run(_run(spec, market_feed, store, resume, printer, settings.alerts))
     finally:
         if printer is not None:
             printer.close()
@@ -132,11 +133,17 @@ def run_command(
 
 
 async def _run(
-    spec: Any, feed: Any, store: Store, resume: bool, printer: StatusPrinter | None
+    spec: Any,
+    feed: Any,
+    store: Store,
+    resume: bool,
+    printer: StatusPrinter | None,
+    alerts: AlertsSettings | None = None,
 ) -> dict[str, Any]:
     session = TradingSession(spec, feed, store, resume=resume, status=printer)
     remove = install_signal_handlers(session)
     try:
-        return await session.run()
+        async with session_alerts(session, alerts or AlertsSettings()):
+            return await session.run()
     finally:
         remove()
