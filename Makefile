@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: a paper-trading session on the simulated NSE market with the built-in strategies,
-## until Ctrl-C (state is kept in demo-home/, so a second `make demo` resumes the same day)
+## demo: a paper-trading session on the simulated NSE market with the built-in strategies and
+## the dashboard at http://127.0.0.1:8050, until Ctrl-C (state is kept in demo-home/; the
+## first start prints a one-time password for the user admin)
 demo: $(STAMP)
 	@test -f $(DEMO_HOME)/config.yaml || { $(BIN)/scalpbot init --home $(DEMO_HOME) >/dev/null && \
 		cp demo/config.yaml $(DEMO_HOME)/config.yaml && echo "created $(DEMO_HOME)/"; }
-	$(BIN)/scalpbot run --home $(DEMO_HOME) --feed simulated --speed $(DEMO_SPEED) --resume
+	$(BIN)/scalpbot serve --home $(DEMO_HOME) --speed $(DEMO_SPEED) --resume --status-line
 
 ## demo-backtest: backtest the MA cross on bundled minute data and write an HTML report
 demo-backtest: $(STAMP)

@@ -7,9 +7,12 @@ Commands are imported only when used, so `scalpbot charges` does not pay for SQL
 from __future__ import annotations
 
 COMMANDS: dict[str, str] = {
+    "admin": "scalpbot.cli.admin:admin_command",
+    "alerts": "scalpbot.cli.alerts:alerts_command",
     "backtest": "scalpbot.cli.backtest:backtest_command",
     "charges": "scalpbot.cli.charges:charges_command",
     "db": "scalpbot.cli.db:db_command",
     "init": "scalpbot.cli.init:init_command",
     "run": "scalpbot.cli.run:run_command",
+    "serve": "scalpbot.cli.serve:serve_command",
 }

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from scalpbot.config import load_settings
+from scalpbot.config import Settings, load_settings
 from scalpbot.data.feeds import Feed
 from scalpbot.domain import ControlError
 from scalpbot.runtime.control import SessionControl
@@ -245,3 +245,20 @@ class SessionManager:
         if not await self.wait(timeout):
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+    # -- settings changed while running -----------------------------------------------------------
+    def apply_risk(self, settings: Settings) -> bool:
+        """Hand the running session the risk limits of `settings`; False if none runs.
+
+        The session keeps its own capital (it is what its books started from) and, when it
+        replays a file, the hour-based rules stay off as `build_spec` set them."""
+        session = self.session
+        if self._control is None or session is None:
+            return False
+        limits = settings.risk.to_risk_settings(session.spec.risk.capital)
+        if session.spec.feed_kind == "replay":
+            limits = dataclasses.replace(
+                limits, enforce_market_hours=False, enforce_square_off=False, price_band_pct=None
+            )
+        session.engine.risk.update_settings(limits)
+        return True
