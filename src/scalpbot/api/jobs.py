@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from scalpbot.api.views import money, trade_view
-from scalpbot.backtest.report import MAX_MARKED_TRADES, _bucket, _chart_data
+from scalpbot.backtest.report import MAX_MARKED_TRADES, bucket_bars, chart_data
 from scalpbot.backtest.result import BacktestResult
 from scalpbot.backtest.runner import BacktestConfig, run_backtest
 from scalpbot.brokers.paper import PaperConfig
@@ -138,8 +138,8 @@ def plan_backtest(
 def result_document(result: BacktestResult, run_id: int) -> dict[str, Any]:
     """The job's result: metrics, trades as text money, and the chart's columns."""
     equity = np.asarray(result.equity, dtype=np.float64)
-    buckets = _bucket(np.asarray(result.bars.ts, dtype=np.int64))
-    chart = _chart_data(result, equity, buckets, result.trades[:MAX_MARKED_TRADES])
+    buckets = bucket_bars(np.asarray(result.bars.ts, dtype=np.int64))
+    chart = chart_data(result, equity, buckets, result.trades[:MAX_MARKED_TRADES])
     open_position = result.open_position
     return {
         "backtest_id": run_id,

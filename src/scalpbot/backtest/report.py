@@ -97,7 +97,7 @@ def render_report(result: BacktestResult) -> str:
     metrics = result.metrics or compute_metrics(
         bars.ts, equity, result.in_market, result.trades, result.initial_cash, result.total_charges
     )
-    buckets = _bucket(np.asarray(bars.ts, dtype=np.int64))
+    buckets = bucket_bars(np.asarray(bars.ts, dtype=np.int64))
     notes: list[str] = []
     if buckets.times.size < n:
         notes.append(
@@ -119,7 +119,7 @@ def render_report(result: BacktestResult) -> str:
             f"{_price(pos.entry_price)} was still open at the end (counted in equity, "
             "not in the trade list)."
         )
-    data = _chart_data(result, equity, buckets, marked)
+    data = chart_data(result, equity, buckets, marked)
     template = Template(
         resources.files("scalpbot.backtest")
         .joinpath("templates/report.html.tmpl")
@@ -136,7 +136,7 @@ def render_report(result: BacktestResult) -> str:
     )
 
 
-def _bucket(ts_ns: npt.NDArray[np.int64]) -> _Buckets:
+def bucket_bars(ts_ns: npt.NDArray[np.int64]) -> _Buckets:
     """Group bars into at most about MAX_CANDLES candles with strictly increasing times.
 
     Buckets restart at each IST day so no candle spans an overnight gap, unless the data has so
@@ -168,7 +168,7 @@ def _bucket(ts_ns: npt.NDArray[np.int64]) -> _Buckets:
     return _Buckets(starts.astype(np.intp), ends, times.astype(np.int64))
 
 
-def _chart_data(
+def chart_data(
     result: BacktestResult,
     equity: npt.NDArray[np.float64],
     buckets: _Buckets,

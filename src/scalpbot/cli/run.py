@@ -22,7 +22,7 @@ from scalpbot.store import Store
 from scalpbot.strategies.params import parse_assignments
 
 
-def _speed(text: str) -> float | None:
+def parse_speed(text: str) -> float | None:
     if text.lower() == "max":
         return None
     try:
@@ -101,7 +101,7 @@ def run_command(
         broker=broker,
         feed=feed,
         data=data_path,
-        speed=_speed(speed),
+        speed=parse_speed(speed),
         symbol=symbol,
         exchange=exchange,
         tick_size=tick_size,

@@ -28,7 +28,7 @@ import click
 
 from scalpbot.cli.errors import fail, one_line_errors
 from scalpbot.cli.options import home_option
-from scalpbot.cli.run import _speed
+from scalpbot.cli.run import parse_speed
 from scalpbot.config import layout, load_settings
 from scalpbot.runtime.factory import RunOptions
 from scalpbot.runtime.status import StatusPrinter
@@ -97,7 +97,7 @@ def serve_command(
                 f"created dashboard user {FIRST_USER!r} with the one-time password: {password}\n"
                 "(shown only this once; change it with `scalpbot admin set-password`)"
             )
-        options = RunOptions(feed="simulated", speed=_speed(speed), seed=seed)
+        options = RunOptions(feed="simulated", speed=parse_speed(speed), seed=seed)
         printer = StatusPrinter() if status_line else None
         app = create_app(
             home,

@@ -26,9 +26,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from scalpbot.alerts.service import AlertService
 from scalpbot.config import Settings, load_settings
+from scalpbot.config.alerts import AlertsSettings
 from scalpbot.data.feeds import Feed
 from scalpbot.domain import ControlError
+from scalpbot.runtime.alerts_wiring import session_alerts
 from scalpbot.runtime.control import SessionControl
 from scalpbot.runtime.factory import RunOptions, build_spec
 from scalpbot.runtime.session import SessionSpec, StatusSink, TradingSession
@@ -77,6 +80,8 @@ class SessionManager:
         self.error: str | None = None
         self.session: TradingSession | None = None
         self.report: dict[str, Any] | None = None
+        self.alerts: AlertService | None = None
+        self._alert_settings = AlertsSettings()  # the running session's, for status and tests
         self.tag: dict[str, Any] = {}
         self._control: SessionControl | None = None
         self._task: asyncio.Task[None] | None = None
@@ -172,6 +177,7 @@ class SessionManager:
         self, options: RunOptions, overrides: Mapping[str, Any] | None
     ) -> tuple[SessionSpec, Feed]:
         settings = load_settings(self.home, overrides=overrides)
+        self._alert_settings = settings.alerts
         return build_spec(settings, dataclasses.replace(options))
 
     @staticmethod
@@ -187,7 +193,9 @@ class SessionManager:
 
     async def _run(self, session: TradingSession) -> None:
         try:
-            self.report = await session.run()
+            async with session_alerts(session, self._alert_settings) as service:
+                self.alerts = service
+                self.report = await session.run()
             self.state = FINISHED
             self._note(
                 session,
