@@ -20,8 +20,9 @@ from scalpbot.domain import (
     Side,
     datetime_to_ns,
 )
-from scalpbot.engine.risk import RiskManager, RiskRejection, SessionRule
+from scalpbot.engine.risk import RiskManager, RiskRejection
 from scalpbot.engine.risk_settings import RiskSettings
+from scalpbot.engine.session_rules import SessionRule
 
 D = Decimal
 CAPITAL = D(100_000)

@@ -16,8 +16,9 @@ from scalpbot.domain import (
     Side,
     datetime_to_ns,
 )
-from scalpbot.engine.risk import RiskManager, after_square_off_at, market_open_at
+from scalpbot.engine.risk import RiskManager
 from scalpbot.engine.risk_settings import RiskSettings
+from scalpbot.engine.session_rules import after_square_off_at, market_open_at
 
 EQUITY = Instrument(Exchange.NSE, "INFY")
 FUTURE = Instrument(Exchange.NFO, "NIFTY25JANFUT", InstrumentType.FUT, lot_size=75)

@@ -19,9 +19,10 @@ from scalpbot.engine.events import ErrorEvent
 from scalpbot.engine.exits import ExitManager
 from scalpbot.engine.order_manager import Journal, OrderManager
 from scalpbot.engine.portfolio import Portfolio
-from scalpbot.engine.risk import RiskManager, SessionRule, after_square_off_at, market_open_at
+from scalpbot.engine.risk import RiskManager
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.engine.runner import StrategyRunner
+from scalpbot.engine.session_rules import EXCHANGE_RULES, SessionRules
 from scalpbot.indicators import ATR
 from scalpbot.market.charges import ChargesModel
 from scalpbot.strategies.base import Strategy
@@ -33,16 +34,6 @@ _IST_OFFSET_NS = 19_800 * 1_000_000_000
 def next_ist_midnight_ns(ts_ns: int) -> int:
     """Epoch ns of the first IST midnight after `ts_ns` (the next trading-day boundary)."""
     return ((ts_ns + _IST_OFFSET_NS) // _DAY_NS + 1) * _DAY_NS - _IST_OFFSET_NS
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRules:
-    """When an instrument's market is open and when its MIS square-off has passed, as
-    (instrument, epoch-ns) predicates. The default follows the exchange calendar; a simulated
-    market passes its own, so its sessions are judged by the days it simulates."""
-
-    is_market_open: SessionRule
-    is_after_square_off: SessionRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +74,7 @@ class Engine:
             id_prefix=settings.id_prefix,
             journal=journal,
         )
-        self.session_rules = session_rules or SessionRules(market_open_at, after_square_off_at)
+        self.session_rules = session_rules or EXCHANGE_RULES
         self.risk = RiskManager(
             risk_settings,
             self.portfolio,

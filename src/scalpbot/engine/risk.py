@@ -18,21 +18,15 @@ is over for a disciplined trader. The drawdown limit needs no latch (the peak on
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
 
 from scalpbot.domain import ConfigError, Instrument, Order, Product, ns_to_datetime
 from scalpbot.engine.rate_limit import SlidingWindowLimiter
 from scalpbot.engine.risk_settings import RiskSettings, RiskSettingsError
-from scalpbot.market import sessions
-from scalpbot.market.calendar import PACKAGE_CALENDARS, TradingCalendar, get_calendar
+from scalpbot.engine.session_rules import SessionRule, after_square_off_at, market_open_at
 from scalpbot.market.ticks import to_decimal
-
-#: A session rule: given an instrument and a time (epoch ns), answer yes or no.
-SessionRule = Callable[[Instrument, int], bool]
 
 
 class PortfolioView(Protocol):
@@ -60,34 +54,6 @@ class RiskRejection:
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
-
-
-def _calendar_for(instrument: Instrument) -> TradingCalendar | None:
-    exchange = sessions.session_exchange(instrument)
-    return get_calendar(exchange) if exchange in PACKAGE_CALENDARS else None
-
-
-def market_open_at(instrument: Instrument, ts_ns: int) -> bool:
-    """Default market-hours rule: the exchange calendar and session times of `market.sessions`.
-
-    MCX and CDS have no holiday list yet, so for them any weekday within the regular session
-    counts as open (the runtime injects a calendar-aware rule when it has their holidays).
-    Raises `CalendarRangeError` for a date the calendar does not cover.
-    """
-    moment = ns_to_datetime(ts_ns)
-    calendar = _calendar_for(instrument)
-    if calendar is not None:
-        return sessions.is_market_open(instrument, moment, calendar)
-    times = sessions.session_times(instrument)
-    return moment.weekday() < 5 and times.open <= _wall_time(moment) < times.close
-
-
-def after_square_off_at(instrument: Instrument, ts_ns: int) -> bool:
-    """Default square-off rule: `market.sessions.is_after_square_off`, special sessions
-    included where the exchange calendar knows them."""
-    return sessions.is_after_square_off(
-        instrument, ns_to_datetime(ts_ns), _calendar_for(instrument)
-    )
 
 
 class RiskManager:
@@ -429,10 +395,6 @@ class RiskManager:
 
 def _plain(value: object) -> object:
     return float(value) if isinstance(value, Decimal) else value
-
-
-def _wall_time(moment: datetime) -> time:
-    return moment.time().replace(tzinfo=None)
 
 
 def _stamp(ts_ns: int) -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from scalpbot.config import HomeLayout, Settings
+from scalpbot.config import Settings
 from scalpbot.data import load_bars
 from scalpbot.data.feeds import Feed, ReplayFeed
 from scalpbot.data.simulated.feed import SimulatedFeed
@@ -189,7 +189,3 @@ def _slots(
     if not slots:
         raise ConfigError("no strategy to run: pass --strategy or set trading.strategies")
     return slots
-
-
-def database_url(settings: Settings, home: HomeLayout) -> str:
-    return settings.database_url(home)

@@ -30,7 +30,7 @@ from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Feed
 from scalpbot.domain import Bar, Fill, Instrument, Order, Tick
 from scalpbot.engine.clock import SimulatedClock
-from scalpbot.engine.engine import Engine, EngineSettings, SessionRules
+from scalpbot.engine.engine import Engine, EngineSettings
 from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import (
     ErrorEvent,
@@ -40,6 +40,7 @@ from scalpbot.engine.events import (
     StrategyStateEvent,
 )
 from scalpbot.engine.risk_settings import RiskSettings
+from scalpbot.engine.session_rules import SessionRules
 from scalpbot.market.charges import charges_model
 from scalpbot.runtime.reconcile import book_from_paper_state, reconcile
 from scalpbot.runtime.recorder import EquityRecorder, session_report

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from scalpbot.data.simulated.days import SessionDays
 from scalpbot.domain import Instrument, ns_to_datetime
-from scalpbot.engine.engine import SessionRules
+from scalpbot.engine.session_rules import SessionRules
 from scalpbot.market.sessions import session_times
 
 
