@@ -110,6 +110,7 @@ class BrokerConfigure(Request):
     algo_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     base_url: Annotated[str, StringConstraints(max_length=1024)] | None = None
     ws_url: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    login_url: Annotated[str, StringConstraints(max_length=1024)] | None = None
     redirect_url: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
 

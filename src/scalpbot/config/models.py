@@ -50,6 +50,7 @@ class BrokerSettings(BaseModel):
     algo_id: str | None = None
     base_url: HttpUrl | None = None
     ws_url: WebSocketUrl | None = None
+    login_url: HttpUrl | None = None
     redirect_url: HttpUrl | None = None
 
 
@@ -88,8 +89,11 @@ class TradingSettings(BaseModel):
     strategies: list[StrategyConfig] = Field(default_factory=_default_strategies)
     cancel_orders_on_stop: bool = True
     square_off_on_stop: bool = False
+    # "always" lifts the exchange-hours rules (market hours, square-off time, price band): for a
+    # broker sandbox that trades around the clock, never for a real exchange.
+    market_hours: Literal["exchange", "always"] = "exchange"
 
-    @field_validator("mode", "timeframe", mode="before")
+    @field_validator("mode", "timeframe", "market_hours", mode="before")
     @classmethod
     def _lower_case(cls, value: Any) -> Any:
         """`Live` means live: only the choice is checked, not how it is capitalised."""

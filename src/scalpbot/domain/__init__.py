@@ -8,6 +8,7 @@ from scalpbot.domain.broker import (
     OrderUpdate,
     Profile,
     Quote,
+    StreamHandler,
 )
 from scalpbot.domain.control import ControlSurface
 from scalpbot.domain.enums import (
@@ -75,6 +76,7 @@ __all__ = [
     "SessionExpired",
     "Side",
     "StatusChange",
+    "StreamHandler",
     "Tick",
     "TradeRecord",
     "Validity",

@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from scalpbot.domain.fill import Fill
 from scalpbot.domain.instrument import Instrument
-from scalpbot.domain.market_data import Bar
+from scalpbot.domain.market_data import Bar, Tick
 from scalpbot.domain.order import Order, OrderStatus
 from scalpbot.domain.position import Position
 
@@ -102,6 +102,21 @@ class Quote:
     depth: dict[str, list[tuple[Decimal, int, int]]] = field(default_factory=dict)
 
 
+class StreamHandler(Protocol):
+    """Receives what a broker's streaming connection delivers, already in our domain types.
+
+    Called on the event loop that runs the stream; implementations hand the events to the core
+    and return at once (they never block the feed).
+    """
+
+    def on_ticks(self, ticks: list[Tick]) -> None: ...
+
+    def on_order(self, order: Order) -> None:
+        """The broker's current view of one order (status, filled quantity, average price)."""
+
+    def on_status(self, connected: bool, message: str) -> None: ...
+
+
 class Broker(Protocol):
     """The account API every adapter offers (see the module docstring)."""
 
@@ -116,6 +131,12 @@ class Broker(Protocol):
     def get_order_history(self, order_id: str) -> list[Order]: ...
 
     def get_trades(self) -> list[Fill]: ...
+
+    def get_order_trades(self, order_id: str) -> list[Fill]: ...
+
+    def find_order_by_tag(self, tag: str) -> Order | None:
+        """The order we tagged with our client id, if the broker has it: how an order whose
+        outcome was lost (timeout after sending) is resolved without sending it again."""
 
     def get_positions(self) -> list[Position]: ...
 

@@ -116,6 +116,18 @@ class OrderManager:
             self.cancel(order)
         return len(targets)
 
+    def adopt(self, order: Order) -> None:
+        """Take over an order placed before a restart (a live session resuming): it is tracked
+        as if submitted here, and new client ids continue after its number so none repeats."""
+        self.orders[order.client_order_id] = order
+        if order.is_working:
+            self._working[order.client_order_id] = order
+        else:
+            self._working.pop(order.client_order_id, None)
+        suffix = order.client_order_id.removeprefix(self.id_prefix)
+        if suffix != order.client_order_id and suffix.isdigit():
+            self._counter = max(self._counter, int(suffix))
+
     # -- views -------------------------------------------------------------------------------
     def working_orders(self) -> Iterator[Order]:
         return iter(tuple(self._working.values()))

@@ -65,32 +65,23 @@ def build_spec(settings: Settings, options: RunOptions) -> tuple[SessionSpec, Fe
     broker = options.broker or settings.broker.name
     if options.feed not in FEEDS:
         raise ConfigError(f"--feed {options.feed!r}: allowed: {', '.join(FEEDS)}")
-    if mode == "live":
+    if mode == "live" or broker != "paper":
         raise ConfigError(
-            f"live trading needs a broker adapter; {broker!r} has none in this version "
-            "(use --mode paper, or a broker whose adapter is available)"
-        )
-    if broker != "paper":
-        raise ConfigError(
-            f"broker {broker!r} has no adapter in this version; paper trading uses the paper "
-            "broker (set broker.name: paper or pass --broker paper)"
+            f"a {mode} session with broker {broker!r} is built by build_parts(), which knows "
+            "the live adapters; build_spec() builds paper sessions on the paper broker"
         )
     feed_kind = "simulated" if options.feed == "broker" else options.feed
     if feed_kind == "replay":
         feed, instruments, source = _replay(options)
     else:
         feed, instruments, source = _simulated(settings, options)
-    slots = _slots(settings, options, instruments)
+    slots = strategy_slots(settings, options, instruments)
     risk = settings.risk.to_risk_settings(settings.trading.capital)
     if feed_kind == "replay":
         risk = dataclasses.replace(
             risk, enforce_market_hours=False, enforce_square_off=False, price_band_pct=None
         )
-    engine_settings = EngineSettings(
-        initial_cash=Decimal(settings.trading.capital),
-        product=parse_enum(Product, settings.trading.product),
-        default_lots=settings.trading.quantity,
-    )
+    engine_settings = engine_settings_for(settings)
     timeframe = TIMEFRAMES[settings.trading.timeframe]
     key_material = {
         "mode": mode,
@@ -101,9 +92,7 @@ def build_spec(settings: Settings, options: RunOptions) -> tuple[SessionSpec, Fe
         "capital": str(settings.trading.capital),
         "charges": options.charges,
     }
-    resume_key = hashlib.sha256(
-        json.dumps(key_material, sort_keys=True, default=str).encode()
-    ).hexdigest()[:32]
+    resume_key = make_resume_key(key_material)
     spec = SessionSpec(
         mode=mode,
         feed_kind=feed_kind,
@@ -121,6 +110,21 @@ def build_spec(settings: Settings, options: RunOptions) -> tuple[SessionSpec, Fe
         session_rules=simulated_session_rules() if feed_kind == "simulated" else None,
     )
     return spec, feed
+
+
+def make_resume_key(material: dict[str, Any]) -> str:
+    """Short stable digest of what makes two sessions the same session (for `--resume`)."""
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()[
+        :32
+    ]
+
+
+def engine_settings_for(settings: Settings) -> EngineSettings:
+    return EngineSettings(
+        initial_cash=Decimal(settings.trading.capital),
+        product=parse_enum(Product, settings.trading.product),
+        default_lots=settings.trading.quantity,
+    )
 
 
 def _replay(options: RunOptions) -> tuple[Feed, dict[str, Instrument], str]:
@@ -165,7 +169,7 @@ def _simulated(settings: Settings, options: RunOptions) -> tuple[Feed, dict[str,
     return feed, {key: available[key] for key in wanted}, source
 
 
-def _slots(
+def strategy_slots(
     settings: Settings, options: RunOptions, instruments: dict[str, Instrument]
 ) -> list[StrategySlot]:
     plan: list[tuple[str, dict[str, Any], list[str], str | None]]

@@ -29,12 +29,12 @@ from typing import Any, Protocol
 from scalpbot.alerts.service import AlertService
 from scalpbot.config import Settings, load_settings
 from scalpbot.config.alerts import AlertsSettings
-from scalpbot.data.feeds import Feed
 from scalpbot.domain import ControlError
 from scalpbot.runtime.alerts_wiring import session_alerts
 from scalpbot.runtime.control import SessionControl
-from scalpbot.runtime.factory import RunOptions, build_spec
-from scalpbot.runtime.session import SessionSpec, StatusSink, TradingSession
+from scalpbot.runtime.factory import RunOptions
+from scalpbot.runtime.live_factory import SessionParts, build_parts, open_session
+from scalpbot.runtime.session import StatusSink, TradingSession
 from scalpbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -148,10 +148,9 @@ class SessionManager:
             previous, self.state = self.state, STARTING
             try:
                 # Loading settings and replay files may take a while: not on the loop.
-                spec, feed = await asyncio.to_thread(self._build, chosen, overrides)
-                session = TradingSession(
-                    spec,
-                    feed,
+                parts = await asyncio.to_thread(self._build, chosen, overrides)
+                session = open_session(
+                    parts,
                     self.store,
                     resume=resume,
                     status=self._status,
@@ -173,12 +172,10 @@ class SessionManager:
             await asyncio.sleep(0)  # let the task start the engine before callers look at it
             return session
 
-    def _build(
-        self, options: RunOptions, overrides: Mapping[str, Any] | None
-    ) -> tuple[SessionSpec, Feed]:
+    def _build(self, options: RunOptions, overrides: Mapping[str, Any] | None) -> SessionParts:
         settings = load_settings(self.home, overrides=overrides)
         self._alert_settings = settings.alerts
-        return build_spec(settings, dataclasses.replace(options))
+        return build_parts(settings, dataclasses.replace(options), self.home)
 
     @staticmethod
     def _start_text(session: TradingSession, resume: bool) -> str:

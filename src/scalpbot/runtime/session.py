@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from scalpbot.brokers.paper import PaperExchange
 from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Feed
-from scalpbot.domain import Bar, Fill, Instrument, Order, Tick
+from scalpbot.domain import Bar, Fill, Instrument, Order, OrderGateway, Tick
 from scalpbot.engine.clock import SimulatedClock
 from scalpbot.engine.engine import Engine, EngineSettings
 from scalpbot.engine.errors import EngineFault
@@ -87,6 +87,8 @@ class StatusSink(Protocol):
 
 
 class TradingSession:
+    exchange: PaperExchange  # the paper venue (a live session has a broker gateway instead)
+
     def __init__(
         self,
         spec: SessionSpec,
@@ -105,9 +107,9 @@ class TradingSession:
         self._written_until = self._last_written_ts() if self._recovering else -1
         # Ids carry the session id: unique across sessions in one store, identical on resume.
         self.clock = SimulatedClock()
-        self.exchange = PaperExchange(id_prefix=f"P{self.session_id}X")
+        self.gateway = self._make_gateway()
         self.engine = Engine(
-            self.exchange,
+            self.gateway,
             self.clock,
             charges_model(spec.charges),
             spec.risk,
@@ -132,6 +134,11 @@ class TradingSession:
         self._status_interval = status_interval_s
         self._last_status = 0.0
         self._subscribe()
+
+    def _make_gateway(self) -> OrderGateway:
+        """Where orders go: the paper exchange here; a live session sends them to its broker."""
+        self.exchange = PaperExchange(id_prefix=f"P{self.session_id}X")
+        return self.exchange
 
     # -- session record ---------------------------------------------------------------------
     def _open_session(self, resume: bool) -> tuple[int, int]:
@@ -252,12 +259,13 @@ class TradingSession:
                 if self._stop_requested:
                     break
             else:
-                completed = True
+                completed = not self._stop_requested  # a live feed ends when asked to stop
         finally:
             await self.feed.close()
         if completed:
             self._flush_bars()
         self.engine.stop(cancel_orders=self.spec.cancel_orders_on_stop)
+        await self._settle()
         self._checkpoint()
         self.store.positions.snapshot(
             self.session_id, self.clock.now_ns(), list(self.engine.portfolio.positions())
@@ -269,6 +277,10 @@ class TradingSession:
             self.store.sessions.set_status(self.session_id, "interrupted")
         self._emit_status(force=True)
         return report
+
+    async def _settle(self) -> None:
+        """After the engine stopped: wait for what is still on its way to the broker (the paper
+        exchange answers at once, so nothing here)."""
 
     def _on_bar(self, bar: Bar) -> None:
         clock = self.clock
