@@ -15,8 +15,9 @@ from scalpbot.cli.options import home_option
 from scalpbot.config import AlertsSettings, layout, load_settings, resolve_home
 from scalpbot.domain import ConfigError
 from scalpbot.runtime.alerts_wiring import session_alerts
-from scalpbot.runtime.factory import RunOptions, build_spec
-from scalpbot.runtime.session import TradingSession, install_signal_handlers
+from scalpbot.runtime.factory import RunOptions
+from scalpbot.runtime.live_factory import SessionParts, build_parts, open_session
+from scalpbot.runtime.session import install_signal_handlers
 from scalpbot.runtime.status import StatusPrinter
 from scalpbot.store import Store
 from scalpbot.strategies.params import parse_assignments
@@ -109,12 +110,12 @@ def run_command(
         seed=seed,
         charges=charges,
     )
-    spec, market_feed = build_spec(settings, options)
     root.mkdir(parents=True, exist_ok=True)
+    parts = build_parts(settings, options, root)
     store = Store.open(settings.database_url(paths))
     printer = None if quiet else StatusPrinter()
     try:
-        report = asyncio.run(_run(spec, market_feed, store, resume, printer, settings.alerts))
+        report = asyncio.run(_run(parts, store, resume, printer, settings.alerts))
     finally:
         if printer is not None:
             printer.close()
@@ -133,14 +134,13 @@ def run_command(
 
 
 async def _run(
-    spec: Any,
-    feed: Any,
+    parts: SessionParts,
     store: Store,
     resume: bool,
     printer: StatusPrinter | None,
     alerts: AlertsSettings | None = None,
 ) -> dict[str, Any]:
-    session = TradingSession(spec, feed, store, resume=resume, status=printer)
+    session = open_session(parts, store, resume=resume, status=printer)
     remove = install_signal_handlers(session)
     try:
         async with session_alerts(session, alerts or AlertsSettings()):

@@ -36,7 +36,14 @@ from scalpbot.domain.errors import (
 )
 from scalpbot.domain.fill import Fill
 from scalpbot.domain.instrument import Instrument
-from scalpbot.domain.market_data import IST, Bar, Tick, datetime_to_ns, ns_to_datetime
+from scalpbot.domain.market_data import (
+    IST,
+    Bar,
+    QuoteTick,
+    Tick,
+    datetime_to_ns,
+    ns_to_datetime,
+)
 from scalpbot.domain.order import TRANSITIONS, Order, OrderStatus, StatusChange, can_transition
 from scalpbot.domain.position import Position
 from scalpbot.domain.trade import TradeRecord
@@ -71,6 +78,7 @@ __all__ = [
     "Product",
     "Profile",
     "Quote",
+    "QuoteTick",
     "RateLimited",
     "ScalpbotError",
     "SessionExpired",

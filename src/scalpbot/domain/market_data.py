@@ -142,3 +142,93 @@ class Tick:
             f"Tick({self.instrument_key} {self.time.isoformat()} ltp={self.last_price} "
             f"bid={self.bid} ask={self.ask} vol={self.volume})"
         )
+
+
+_LEVEL_STARTS = range(0, 30, 3)  # ten depth levels of three integers each
+
+
+class QuoteTick(Tick):
+    """A tick that carries a broker's whole quote: the day's open/high/low/close, average
+    traded price, total buy and sell quantity, the open-interest range, the last trade time and
+    the market depth as (price, quantity, orders) levels, best bid first then best ask first.
+
+    Strategies that only need the last price treat it as a plain `Tick`; the extras are there
+    so that nothing a broker's feed delivers is thrown away.
+    """
+
+    __slots__ = (
+        "_depth",
+        "_depth_divisor",
+        "_depth_raw",
+        "average_price",
+        "buy_quantity",
+        "change",
+        "last_trade_ts",
+        "ohlc",
+        "oi_day_high",
+        "oi_day_low",
+        "sell_quantity",
+    )
+
+    def __init__(
+        self,
+        instrument_key: str,
+        ts: int,
+        last_price: float,
+        *,
+        last_qty: int = 0,
+        volume: int = 0,
+        bid: float | None = None,
+        ask: float | None = None,
+        bid_qty: int = 0,
+        ask_qty: int = 0,
+        oi: int = 0,
+        average_price: float | None = None,
+        buy_quantity: int = 0,
+        sell_quantity: int = 0,
+        ohlc: tuple[float, float, float, float] | None = None,
+        change: float | None = None,
+        last_trade_ts: int = 0,
+        oi_day_high: int = 0,
+        oi_day_low: int = 0,
+        depth: tuple[tuple[float, int, int], ...] = (),
+    ) -> None:
+        super().__init__(
+            instrument_key,
+            ts,
+            last_price,
+            last_qty=last_qty,
+            volume=volume,
+            bid=bid,
+            ask=ask,
+            bid_qty=bid_qty,
+            ask_qty=ask_qty,
+            oi=oi,
+        )
+        self.average_price = average_price
+        self.buy_quantity = buy_quantity
+        self.sell_quantity = sell_quantity
+        self.ohlc = ohlc
+        self.change = change
+        self.last_trade_ts = last_trade_ts
+        self.oi_day_high = oi_day_high
+        self.oi_day_low = oi_day_low
+        self._depth: tuple[tuple[float, int, int], ...] | None = depth
+        self._depth_raw: tuple[int, ...] = ()
+        self._depth_divisor = 1.0
+
+    def set_raw_depth(self, raw: tuple[int, ...], divisor: float) -> None:
+        """Keep a feed's undecoded depth: ten (quantity, price, orders) integer triples, prices
+        still to be divided by `divisor`. Decoded only when someone reads `depth`, because most
+        strategies never do and a full feed delivers thousands of ticks a second."""
+        self._depth = None
+        self._depth_raw = raw
+        self._depth_divisor = divisor
+
+    @property
+    def depth(self) -> tuple[tuple[float, int, int], ...]:
+        """(price, quantity, orders) per level: the bids best first, then the asks best first."""
+        if self._depth is None:
+            raw, d = self._depth_raw, self._depth_divisor
+            self._depth = tuple([(raw[i + 1] / d, raw[i], raw[i + 2]) for i in _LEVEL_STARTS])
+        return self._depth
