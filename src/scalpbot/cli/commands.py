@@ -11,8 +11,11 @@ COMMANDS: dict[str, str] = {
     "alerts": "scalpbot.cli.alerts:alerts_command",
     "backtest": "scalpbot.cli.backtest:backtest_command",
     "charges": "scalpbot.cli.charges:charges_command",
+    "data": "scalpbot.cli.data:data_command",
     "db": "scalpbot.cli.db:db_command",
     "init": "scalpbot.cli.init:init_command",
+    "login": "scalpbot.cli.login:login_command",
     "run": "scalpbot.cli.run:run_command",
+    "sandbox": "scalpbot.cli.sandbox:sandbox_command",
     "serve": "scalpbot.cli.serve:serve_command",
 }

@@ -1,0 +1,51 @@
+"""Faults the sandbox injects on demand, so tests can prove the adapter survives them.
+
+Kinds: "http_429" and "http_5xx" (the next `count` REST replies are errors), "stall_order"
+(the next order is accepted into the book, then its reply is held for `seconds` — past the
+client's timeout, so the outcome is unknown to it), "expire_tokens" (every access token stops
+working, as at 06:00 IST), "ws_drop" (every ticker connection is closed) and "ws_silent" (the
+ticker sends nothing, not even heartbeats, for `seconds`, 0 = until turned off).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+KINDS = ("http_429", "http_5xx", "stall_order", "expire_tokens", "ws_drop", "ws_silent")
+
+
+@dataclass(slots=True)
+class Faults:
+    http_429: int = 0
+    http_5xx: int = 0
+    stall_orders: int = 0
+    stall_seconds: float = 0.0
+    silent_until: float = 0.0  # monotonic time; inf = until turned off
+
+    def next_http_fault(self) -> tuple[int, str, str] | None:
+        if self.http_429 > 0:
+            self.http_429 -= 1
+            return 429, "NetworkException", "Too many requests"
+        if self.http_5xx > 0:
+            self.http_5xx -= 1
+            return 503, "NetworkException", "Service unavailable (sandbox fault)"
+        return None
+
+    def take_order_stall(self) -> float:
+        if self.stall_orders > 0:
+            self.stall_orders -= 1
+            return self.stall_seconds
+        return 0.0
+
+    @property
+    def silent(self) -> bool:
+        return time.monotonic() < self.silent_until
+
+    def set_silent(self, seconds: float) -> None:
+        self.silent_until = time.monotonic() + seconds if seconds > 0 else float("inf")
+
+    def clear(self) -> None:
+        self.http_429 = self.http_5xx = self.stall_orders = 0
+        self.stall_seconds = 0.0
+        self.silent_until = 0.0
