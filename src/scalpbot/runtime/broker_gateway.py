@@ -35,8 +35,10 @@ from scalpbot.domain import (
     OrderRejected,
     OrderStatus,
     OrderUpdate,
+    ScalpbotError,
     SessionExpired,
     Tick,
+    can_transition,
 )
 
 log = logging.getLogger(__name__)
@@ -201,6 +203,14 @@ class BrokerGateway:
             self._spawn(self._resolve(order))
         except BrokerError as exc:  # a refusal we have no finer name for: not accepted
             self._rejected(order, str(exc))
+        except ScalpbotError as exc:  # refused by the adapter before anything was sent
+            self._rejected(order, str(exc))
+        except Exception as exc:  # not the adapter's contract: assume it may have been sent
+            log.exception("placing %s failed unexpectedly", cid)
+            async with self._lock(cid):
+                if order.status is OrderStatus.PENDING_SUBMIT:
+                    self._update(order, OrderStatus.UNKNOWN, f"outcome unknown: {exc}")
+            self._spawn(self._resolve(order))
         else:
             async with self._lock(cid):
                 order.broker_order_id = order.broker_order_id or broker_id
@@ -367,6 +377,11 @@ class BrokerGateway:
             status = view.status
             if status in _FILL_STATUSES or status is ours.status:
                 return  # fills move these statuses; nothing new otherwise
+            if ours.status.is_terminal or view.filled_quantity < ours.filled_quantity:
+                return  # an older view overtaken by newer news: never move an order back
+            if not can_transition(ours.status, status):
+                log.debug("order %s: %s -> %s skipped", ours.client_order_id, ours.status, status)
+                return
             if status is OrderStatus.UNKNOWN:
                 log.warning(
                     "order %s: broker status %r not understood", ours.client_order_id, view.reason

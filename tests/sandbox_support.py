@@ -1,0 +1,56 @@
+"""Starting the Kite sandbox for a test, logging in to it, and driving its control API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from scalpbot.sandbox.zerodha.server import SandboxServer
+from scalpbot.sandbox.zerodha.state import SandboxConfig
+
+API_KEY, API_SECRET = "sandbox_key", "sandbox_secret"
+
+
+@contextmanager
+def running_sandbox(**options: Any) -> Iterator[SandboxServer]:
+    config = SandboxConfig(
+        redirect_url=options.pop("redirect_url", "http://127.0.0.1:9/callback"),
+        tick_interval=options.pop("tick_interval", 0.05),
+        **options,
+    )
+    server = SandboxServer(config)
+    server.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def redirected_login_url(server: SandboxServer) -> str:
+    """What the browser lands on after logging in: the redirect URL with a request_token."""
+    reply = httpx.get(
+        f"{server.http_url}/connect/login", params={"api_key": API_KEY, "v": 3, "auto": 1}
+    )
+    assert reply.status_code == 302, reply.text
+    return str(reply.headers["location"])
+
+
+def control(server: SandboxServer, path: str, body: dict[str, Any] | None = None) -> Any:
+    url = f"{server.http_url}/sandbox/{path}"
+    reply = httpx.post(url, json=body or {}) if body is not None else httpx.get(url)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["data"]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout} s")
