@@ -38,7 +38,8 @@ async def test_supported_brokers_list_every_known_one_with_fields_and_status(aut
     assert by_name["paper"]["status"] == "available" and by_name["paper"]["login_kind"] == "none"
     assert by_name["zerodha"]["login_kind"] == "redirect"
     assert by_name["angel"]["login_kind"] == "totp"
-    assert all(b["status"] == "planned" for n, b in by_name.items() if n != "paper")
+    assert by_name["zerodha"]["status"] == "available"
+    assert all(b["status"] == "planned" for n, b in by_name.items() if n not in ("paper", "zerodha"))
     secret_fields = {path[1] for path in secret_paths() if path[0] == "broker"}
     for broker in body["brokers"]:
         for field in broker["fields"]:
@@ -55,7 +56,7 @@ async def test_configuring_a_broker_writes_secrets_privately_and_never_echoes_th
     response = await api.client.post("/api/broker/configure", json=body)
     assert response.status_code == 200, response.text
     shown = response.json()
-    assert shown["name"] == "zerodha" and shown["implemented"] is False
+    assert shown["name"] == "zerodha" and shown["implemented"] is True
     assert shown["settings"]["api_secret"] == "S3CR…"
     assert shown["configured"]["api_secret"] is True
     for secret in SECRETS.values():
@@ -141,7 +142,7 @@ async def test_the_paper_broker_answers_a_real_profile_and_funds(authed: Api) ->
     login = await api.client.post("/api/authenticate")
     assert login.json() == {"broker": "paper", "status": "authenticated", "expires_at": None}
     status = await api.client.get("/api/auth/status")
-    assert status.json() == {"broker": "paper", "authenticated": True, "expires_at": None}
+    assert status.json() == {"broker": "paper", "authenticated": True, "user_id": None, "expires_at": None}
     await api.client.post("/api/stop")
 
 
@@ -154,7 +155,7 @@ async def test_brokers_without_an_adapter_are_409_for_test_and_login(authed: Api
         assert response.status_code == 409
         assert "has no adapter in this version" in response.json()["detail"]
     status = (await api.client.get("/api/auth/status")).json()
-    assert status == {"broker": "dhan", "authenticated": False, "expires_at": None}
+    assert status == {"broker": "dhan", "authenticated": False, "user_id": None, "expires_at": None}
 
 
 def test_the_paper_account_computes_funds_from_the_books() -> None:

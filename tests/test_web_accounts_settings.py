@@ -25,17 +25,18 @@ def test_the_paper_broker_is_configured_and_tested(page: Any, served: Served) ->
     expect(page.locator("#auth-status")).to_have_text("paper: logged in")
 
     # A broker without an adapter yet: its credentials are kept, the secret never shown again.
-    broker.select_option("zerodha")
+    broker.select_option("upstox")
     expect(page.locator("#broker-planned")).to_be_visible()
     page.fill("#broker-fields input[name=api_key]", "kite-key-123")
     page.fill("#broker-fields input[name=api_secret]", SECRET)
+    page.fill("#broker-fields input[name=redirect_url]", "http://127.0.0.1:8050/callback")
     page.click("#broker-save")
-    expect(page.locator("#toasts")).to_contain_text("Saved: broker Zerodha Kite Connect")
+    expect(page.locator("#toasts")).to_contain_text("Saved: broker Upstox API v2")
     secret_input = page.locator("#broker-fields input[name=api_secret]")
     expect(secret_input).to_have_value("")
     expect(secret_input).to_have_attribute("placeholder", "set (kite…); leave empty to keep")
     page.reload()
-    expect(broker).to_have_value("zerodha")
+    expect(broker).to_have_value("upstox")
     expect(page.locator("#broker-fields input[name=api_key]")).to_have_value("kite-key-123")
     assert SECRET not in page.content()
     secrets = served.home / "secrets.env"

@@ -34,6 +34,7 @@ from scalpbot.api.middleware import PUBLIC_PATHS, AuthMiddleware
 from scalpbot.api.push import PushHub
 from scalpbot.api.routers import (
     auth,
+    broker_login,
     brokers,
     dashboard_actions,
     settings,
@@ -119,7 +120,11 @@ def create_app(
     errors.install(app)
     for module in (auth, status_control, brokers, strategies, settings, ws):
         app.include_router(module.router)
-    app.add_middleware(AuthMiddleware, public_paths=PUBLIC_PATHS | pages.public_paths())
+    app.include_router(broker_login.router)
+    app.add_middleware(
+        AuthMiddleware,
+        public_paths=PUBLIC_PATHS | pages.public_paths() | broker_login.PUBLIC_PATHS,
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -3,7 +3,7 @@
 A data table, so the dashboard can build each broker's credential form and say how its login
 works without code per broker. Field names are the keys of the `broker` settings section (where
 `scalpbot.config` decides which are secrets). "status" says whether this version has an adapter:
-only the paper broker does; the others are listed so a user can prepare their credentials.
+the paper broker and Zerodha do; the others are listed so a user can prepare their credentials.
 
 Login kinds: "none" (nothing to log in to), "redirect" (the broker's login page redirects back
 with a request token that is exchanged for the day's access token), "totp" (client id, PIN or
@@ -72,7 +72,7 @@ CATALOG: dict[str, BrokerEntry] = {
             "zerodha",
             "Zerodha Kite Connect",
             "redirect",
-            "planned",
+            "available",
             (
                 _F("api_key", "API key"),
                 _F("api_secret", "API secret"),
