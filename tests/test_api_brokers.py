@@ -39,7 +39,9 @@ async def test_supported_brokers_list_every_known_one_with_fields_and_status(aut
     assert by_name["zerodha"]["login_kind"] == "redirect"
     assert by_name["angel"]["login_kind"] == "totp"
     assert by_name["zerodha"]["status"] == "available"
-    assert all(b["status"] == "planned" for n, b in by_name.items() if n not in ("paper", "zerodha"))
+    assert all(
+        b["status"] == "planned" for n, b in by_name.items() if n not in ("paper", "zerodha")
+    )
     secret_fields = {path[1] for path in secret_paths() if path[0] == "broker"}
     for broker in body["brokers"]:
         for field in broker["fields"]:
@@ -142,7 +144,12 @@ async def test_the_paper_broker_answers_a_real_profile_and_funds(authed: Api) ->
     login = await api.client.post("/api/authenticate")
     assert login.json() == {"broker": "paper", "status": "authenticated", "expires_at": None}
     status = await api.client.get("/api/auth/status")
-    assert status.json() == {"broker": "paper", "authenticated": True, "user_id": None, "expires_at": None}
+    assert status.json() == {
+        "broker": "paper",
+        "authenticated": True,
+        "user_id": None,
+        "expires_at": None,
+    }
     await api.client.post("/api/stop")
 
 

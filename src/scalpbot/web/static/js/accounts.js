@@ -56,6 +56,12 @@
     button.disabled = true;
     SB.api("POST", "/api/authenticate").then(function (answer) {
       button.disabled = false;
+      if (answer.status === "login_required" && answer.login_url) {
+        // The broker's own login page; it sends the browser back to our callback.
+        message("Opening the " + answer.broker + " login page…", "ok");
+        window.location.assign(answer.login_url);
+        return;
+      }
       message("Logged in to " + answer.broker + " (" + answer.status + ").", "ok");
       loadAuth();
     }, function (err) {
