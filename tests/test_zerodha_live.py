@@ -335,3 +335,23 @@ def test_the_ticker_watchdog_reopens_a_silent_feed_and_a_dead_token_ends_it(
     assert type(outcome).__name__ == "SessionExpired"
     assert "log in again" in seen.status[-1][1] and seen.status[-1][0] is False
     broker.close()
+
+
+def test_data_download_saves_the_brokers_candles_as_parquet(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from scalpbot.data import load_bars
+
+    home = _home(tmp_path, sandbox)
+    out = tmp_path / "infy.parquet"
+    done = subprocess.run(
+        [SCALPBOT, "data", "download", "--home", str(home), "--symbol", "NSE:INFY",
+         "--interval", "minute", "--from", "2026-09-01", "--to", "2026-11-20", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    bars = load_bars(out)
+    assert "bars of NSE:INFY saved" in done.stdout and len(bars) > 375 * 50
+    assert (bars.ts[1:] > bars.ts[:-1]).all()  # pages joined in order, no repeats
+    historical = [c for c in sandbox.state.requests if "/instruments/historical/" in c]
+    assert len(historical) == 2  # 80 days of minutes: two pages of at most 60 days

@@ -32,7 +32,16 @@ from collections import defaultdict
 from typing import Any
 
 from scalpbot.data.feeds import Feed
-from scalpbot.domain import Bar, Broker, BrokerError, Order, OrderGateway, OrderStatus, Tick
+from scalpbot.domain import (
+    Bar,
+    Broker,
+    BrokerError,
+    Order,
+    OrderGateway,
+    OrderStatus,
+    SessionExpired,
+    Tick,
+)
 from scalpbot.engine.events import BrokerSessionEvent, ErrorEvent, FeedStatusEvent
 from scalpbot.runtime.broker_feed import BrokerFeed
 from scalpbot.runtime.broker_gateway import BrokerGateway
@@ -85,6 +94,7 @@ class LiveTradingSession(TradingSession):
         gw.status_sink = self._stream_status
         if isinstance(feed, BrokerFeed):
             gw.tick_sink = feed.push
+            feed.on_failure = self._stream_failed
         self.engine.orders.order_hooks.append(self._pair_exit_legs)
         self._restored_legs: dict[str, list[Order]] = defaultdict(list)
 
@@ -169,6 +179,12 @@ class LiveTradingSession(TradingSession):
             self.engine.pause(text)
         self.engine.bus.publish(BrokerSessionEvent(self.spec.broker, False, text, now))
         self._event("broker_session", text, {"valid": False}, now)
+
+    def _stream_failed(self, exc: BaseException) -> None:
+        """The broker's stream gave up; a refused token is the one cause worth an alert of its
+        own (the session then ends, since it has no market data)."""
+        if isinstance(exc, SessionExpired):
+            self._session_expired(str(exc))
 
     def _stream_status(self, connected: bool, message: str) -> None:
         self.engine.bus.publish(FeedStatusEvent(connected, message, self._now()))

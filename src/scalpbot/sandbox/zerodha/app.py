@@ -65,6 +65,7 @@ def build_app(state: SandboxState) -> Starlette:
         return None
 
     async def guarded(request: Request, handler: Any) -> Any:
+        state.requests.append(f"{request.method} {request.url.path}")
         fault = state.faults.next_http_fault()
         if fault is not None:
             status, kind, message = fault

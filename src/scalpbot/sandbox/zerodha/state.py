@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -59,6 +60,7 @@ class SandboxState:
         self.request_tokens: set[str] = set()
         self.clients: list[TickerClient] = []
         self.postbacks_sent = 0
+        self.requests: deque[str] = deque(maxlen=10_000)  # "METHOD /path", for tests
         self.reset()
 
     def reset(self) -> None:
