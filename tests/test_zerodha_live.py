@@ -355,3 +355,27 @@ def test_data_download_saves_the_brokers_candles_as_parquet(
     assert (bars.ts[1:] > bars.ts[:-1]).all()  # pages joined in order, no repeats
     historical = [c for c in sandbox.state.requests if "/instruments/historical/" in c]
     assert len(historical) == 2  # 80 days of minutes: two pages of at most 60 days
+
+
+def test_an_expired_token_rejects_the_order_and_asks_for_a_login(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    broker = _broker(sandbox, tmp_path)
+    sbin = broker.instrument("NSE:SBIN")
+    control(sandbox, "fault", {"kind": "expire_tokens"})
+    told: list[str] = []
+
+    async def scenario() -> Order:
+        gateway = BrokerGateway(broker)
+        gateway.session_expired = told.append
+        manager, _ = _manager(gateway)
+        order = manager.submit(Order(manager.next_client_id(), sbin, Side.BUY, 1))
+        await _until(lambda: order.status is OrderStatus.REJECTED)
+        await gateway.close()
+        return order
+
+    order = asyncio.run(scenario())
+    assert "session expired" in order.reason and told
+    assert "scalpbot login zerodha" in told[0]
+    assert control(sandbox, "orders")["orders"] == []  # nothing reached the book
+    broker.close()
