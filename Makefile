@@ -7,7 +7,7 @@ DEMO_OUT := out/demo
 DEMO_HOME := demo-home
 DEMO_SPEED ?= 60
 
-.PHONY: demo demo-backtest test lint typecheck contracts pytest bench clean
+.PHONY: demo demo-backtest test lint typecheck contracts pytest bench fuzz crash-trials clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/backtest_vs_peers.py
+
+## fuzz: schemathesis over every API operation with more examples (over 1,000 cases)
+fuzz: $(STAMP)
+	SCALPBOT_FUZZ_EXAMPLES=$${SCALPBOT_FUZZ_EXAMPLES:-15} $(BIN)/pytest -q -s \
+		tests/test_api_schemathesis.py
+
+## crash-trials: kill live sessions on the Kite sandbox at random and check nothing is lost
+crash-trials: $(STAMP)
+	$(BIN)/python bench/crash_trials.py --trials $${TRIALS:-200}
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -102,6 +102,20 @@ class LiveTradingSession(TradingSession):
     def _make_gateway(self) -> OrderGateway:
         return self.broker_gateway
 
+    def _id_prefix(self) -> str:
+        """Client ids travel to the broker as tags and must never repeat in its book, even
+        when this store is new (a deleted database restarts session numbers at 1): so they
+        carry the session's start time too (seconds, base 36, 4 digits: repeats every 19
+        days), which a resumed session reads back from its record. At most 17 characters, well
+        inside Kite's 20."""
+        record = self.store.sessions.get(self.session_id)
+        stamp = int(record.started_at.timestamp()) if record is not None else 0
+        digits = ""
+        for _ in range(4):
+            stamp, digit = divmod(stamp, 36)
+            digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[digit] + digits
+        return f"L{self.session_id}{digits}X"
+
     def _open_session(self, resume: bool) -> tuple[int, int]:
         session_id, resume_from = super()._open_session(resume)
         self._found_existing = resume and bool(self.store.orders.for_session(session_id))

@@ -113,7 +113,7 @@ class TradingSession:
             self.clock,
             charges_model(spec.charges),
             spec.risk,
-            dataclasses.replace(spec.engine_settings, id_prefix=f"S{self.session_id}X"),
+            dataclasses.replace(spec.engine_settings, id_prefix=self._id_prefix()),
             journal=self._journal,
             session_rules=spec.session_rules,
         )
@@ -134,6 +134,10 @@ class TradingSession:
         self._status_interval = status_interval_s
         self._last_status = 0.0
         self._subscribe()
+
+    def _id_prefix(self) -> str:
+        """Start of our client order ids: the session id makes them unique in this store."""
+        return f"S{self.session_id}X"
 
     def _make_gateway(self) -> OrderGateway:
         """Where orders go: the paper exchange here; a live session sends them to its broker."""
