@@ -78,6 +78,8 @@ def _fuzz(strategy: object, auth: dict[str, str], examples: int = EXAMPLES) -> N
     def run(case: schemathesis.Case) -> None:
         CASES[0] += 1
         response = case.call(headers=auth)
+        if response.status_code == 502 and "the broker answered with an error" in response.text:
+            return  # a fuzzed broker address that does not answer: its failure, named as such
         case.validate_response(response, checks=[not_a_server_error])
 
     run()
