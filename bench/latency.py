@@ -1,0 +1,219 @@
+"""Latency of the live path: from a tick reaching the session to the order request leaving for
+the broker, and the round trip to the broker's acknowledgement.
+
+Two runs, each a real session in this process with a small strategy that sends a market order
+on every `--every`-th tick of each instrument (buying when flat, selling when long):
+
+- paper: a `TradingSession` on the simulated market at full speed, orders to the paper
+  exchange; "leaving" is the call into the exchange;
+- zerodha: a `LiveTradingSession` on the Kite sandbox (ticks decoded from its WebSocket, orders
+  over HTTP on loopback); "leaving" is the adapter's `place_order` starting in its worker
+  thread (the HTTP request follows at once), and the round trip ends when Kite's order id
+  comes back.
+
+Both include what a real order pays before it leaves: the risk checks and the journal write to
+the store (SQLite) that makes an order survive a crash.
+
+    .venv/bin/python bench/latency.py [--orders N] [--every K]
+
+Targets: tick → order request p99 < 1 ms; round trip to the loopback sandbox p50 < 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from scalpbot.backtest.runner import default_risk
+from scalpbot.brokers import create_broker
+from scalpbot.data.simulated.feed import SimulatedFeed
+from scalpbot.data.simulated.instruments import simulated_instruments
+from scalpbot.domain import Order, Tick
+from scalpbot.engine.engine import EngineSettings
+from scalpbot.runtime.broker_feed import BrokerFeed
+from scalpbot.runtime.broker_gateway import BrokerGateway
+from scalpbot.runtime.live_session import LiveTradingSession
+from scalpbot.runtime.session import SessionSpec, StrategySlot, TradingSession
+from scalpbot.sandbox.zerodha.server import SandboxServer
+from scalpbot.sandbox.zerodha.state import SandboxConfig
+from scalpbot.store import Store
+from scalpbot.strategies.base import Strategy
+
+KEYS = ("NSE:INFY", "NSE:SBIN")
+
+
+class EveryNthTick(Strategy):
+    """Flips between flat and long on every n-th tick: an order stream to time."""
+
+    name = "every_nth_tick"
+    every = 10
+
+    def on_start(self) -> None:
+        self._seen = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        self._seen += 1
+        if self._seen % self.every or self.ctx.open_orders:
+            return
+        if self.ctx.position.quantity > 0:
+            self.ctx.sell(self.ctx.position.quantity)
+        else:
+            self.ctx.buy(1)
+
+
+class Probe:
+    """Arrival time of each instrument's latest tick, and per order its departure (and ack)."""
+
+    def __init__(self) -> None:
+        self.arrival: dict[str, int] = {}
+        self.tick_to_request: list[float] = []
+        self.round_trip: list[float] = []
+
+    def arrived(self, key: str) -> None:
+        self.arrival[key] = time.perf_counter_ns()
+
+    def leaving(self, key: str) -> None:
+        self.tick_to_request.append((time.perf_counter_ns() - self.arrival[key]) / 1e6)
+
+
+def _spec(instruments: dict[str, Any], every: int, mode: str) -> SessionSpec:
+    slots = []
+    for key in KEYS:
+        strategy = EveryNthTick()
+        strategy.every = every
+        slots.append(StrategySlot(strategy, instruments[key], f"probe:{key}", "probe", {}))
+    return SessionSpec(
+        mode=mode,
+        feed_kind="simulated" if mode == "paper" else "broker",
+        broker="paper" if mode == "paper" else "zerodha",
+        slots=slots,
+        engine_settings=EngineSettings(initial_cash=Decimal(10_000_000)),
+        risk=default_risk(Decimal(10_000_000)),
+        square_off=False,
+        resume_key=f"latency-{mode}-{time.time_ns()}",
+    )
+
+
+async def paper(orders: int, every: int, store: Store) -> Probe:
+    probe = Probe()
+    feed = SimulatedFeed(list(KEYS), seed=3, speed=float("inf"))
+    session = TradingSession(_spec(simulated_instruments(), every, "paper"), feed, store)
+    on_tick = session._on_tick
+    submit = session.exchange.submit
+
+    def timed_tick(tick: Tick) -> None:
+        probe.arrived(tick.instrument_key)
+        on_tick(tick)
+
+    def timed_submit(order: Order) -> None:
+        probe.leaving(order.instrument.key)
+        submit(order)
+
+    session._on_tick = timed_tick  # type: ignore[method-assign]
+    session.exchange.submit = timed_submit  # type: ignore[method-assign]
+    session.engine.orders.gateway = session.exchange  # the manager calls the wrapped submit
+
+    async def stop_when_done() -> None:
+        while len(probe.tick_to_request) < orders:
+            await asyncio.sleep(0.01)
+        session.request_stop("enough orders")
+
+    watcher = asyncio.create_task(stop_when_done())
+    await session.run()
+    watcher.cancel()
+    return probe
+
+
+async def zerodha(orders: int, every: int, store: Store, root: Path) -> Probe:
+    probe = Probe()
+    server = SandboxServer(SandboxConfig(tick_interval=0.01, redirect_url="http://127.0.0.1:9/"))
+    http_url, ws_url = server.start_in_thread()
+    try:
+        broker = create_broker(
+            broker_name="zerodha", api_key="sandbox_key", api_secret="sandbox_secret",
+            base_url=http_url, login_url=http_url, ws_url=ws_url,
+            token_file=root / "token.json", instruments_cache=root / "instruments.csv",
+        )  # fmt: skip
+        import httpx
+
+        login = httpx.get(f"{http_url}/connect/login?api_key=sandbox_key&v=3&auto=1")
+        broker.complete_login(login.headers["location"])
+        instruments = {key: broker.instrument(key) for key in KEYS}
+        place = broker.place_order
+
+        def timed_place(**kwargs: Any) -> str:
+            key = f"{kwargs['exchange']}:{kwargs['symbol']}"
+            probe.leaving(key)
+            started = time.perf_counter_ns()
+            order_id: str = place(**kwargs)
+            probe.round_trip.append((time.perf_counter_ns() - started) / 1e6)
+            return order_id
+
+        broker.place_order = timed_place
+        feed = BrokerFeed(list(KEYS))
+        gateway = BrokerGateway(broker)
+        feed.attach(broker.stream(gateway))
+        session = LiveTradingSession(
+            _spec(instruments, every, "live"), feed, store, broker, gateway=gateway
+        )
+        on_tick = session._on_tick
+
+        def timed_tick(tick: Tick) -> None:
+            probe.arrived(tick.instrument_key)
+            on_tick(tick)
+
+        session._on_tick = timed_tick  # type: ignore[method-assign]
+
+        async def stop_when_done() -> None:
+            while len(probe.round_trip) < orders:
+                await asyncio.sleep(0.01)
+            session.request_stop("enough orders")
+
+        watcher = asyncio.create_task(stop_when_done())
+        await session.run()
+        watcher.cancel()
+        broker.close()
+    finally:
+        server.stop()
+    return probe
+
+
+def _line(name: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (
+        f"{name:<34} n={len(values):>5}  p50 {statistics.median(values):7.3f} ms  "
+        f"p99 {p99:7.3f} ms  max {ordered[-1]:7.3f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--every", type=int, default=5, help="an order every K-th tick")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="latency-") as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'bench.db'}")
+        try:
+            on_paper = asyncio.run(paper(args.orders, args.every, store))
+            live = asyncio.run(zerodha(args.orders, args.every, store, root))
+        finally:
+            store.close()
+    print(_line("paper: tick -> order request", on_paper.tick_to_request))
+    print(_line("zerodha: tick -> order request", live.tick_to_request))
+    print(_line("zerodha: round trip to order id", live.round_trip))
+    p99 = sorted(live.tick_to_request)[int(len(live.tick_to_request) * 0.99) - 1]
+    print(f"targets: tick -> request p99 < 1 ms: {'met' if p99 < 1 else 'MISSED'}; "
+          f"round trip p50 < 5 ms: "
+          f"{'met' if statistics.median(live.round_trip) < 5 else 'MISSED'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
