@@ -54,3 +54,23 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, step: float 
             return value
         time.sleep(step)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def live_config(server: SandboxServer, extra: str = "") -> str:
+    """config.yaml of a home that trades live on `server`: ma_cross 2/3 on INFY and SBIN."""
+    return f"""
+broker:
+  name: zerodha
+  api_key: {API_KEY}
+  base_url: {server.http_url}
+  login_url: {server.http_url}
+  ws_url: {server.ws_url}
+trading:
+  mode: live
+  symbols: [NSE:INFY, NSE:SBIN]
+  timeframe: 1m
+  market_hours: always
+  strategies:
+    - name: ma_cross
+      params: {{fast: 2, slow: 3, long_only: false}}
+{extra}"""

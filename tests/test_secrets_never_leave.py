@@ -13,7 +13,13 @@ import httpx
 import pytest
 
 from api_support import PASSWORD, USERNAME, make_home, start_server, stop_server
-from sandbox_support import API_KEY, control, redirected_login_url, running_sandbox, wait_until
+from sandbox_support import (
+    control,
+    live_config,
+    redirected_login_url,
+    running_sandbox,
+    wait_until,
+)
 from scalpbot.sandbox.zerodha.server import SandboxServer
 
 API_SECRET = "SECRETapi9f3kdL0p"
@@ -30,27 +36,11 @@ def sandbox() -> Iterator[SandboxServer]:
 
 def _home(tmp_path: Path, sandbox: SandboxServer) -> Path:
     home = make_home(tmp_path / "home")
-    (home / "config.yaml").write_text(
-        f"""
-broker:
-  name: zerodha
-  api_key: {API_KEY}
-  base_url: {sandbox.http_url}
-  login_url: {sandbox.http_url}
-  ws_url: {sandbox.ws_url}
-trading:
-  mode: live
-  symbols: [NSE:INFY, NSE:SBIN]
-  market_hours: always
-  strategies:
-    - name: ma_cross
-      params: {{fast: 2, slow: 3, long_only: false}}
-alerts:
-  telegram: {{enabled: false, chat_id: "42"}}
-  email: {{enabled: false, smtp_host: mail.example.com, username: bot}}
-""",
-        encoding="utf-8",
+    alerts = (
+        "alerts:\n  telegram: {enabled: false, chat_id: '42'}\n"
+        "  email: {enabled: false, smtp_host: mail.example.com, username: bot}\n"
     )
+    (home / "config.yaml").write_text(live_config(sandbox, alerts), encoding="utf-8")
     with (home / "secrets.env").open("a", encoding="utf-8") as secrets:
         secrets.write(
             f"SCALPBOT__BROKER__API_SECRET={API_SECRET}\n"

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from sandbox_support import API_KEY, API_SECRET, control, redirected_login_url, running_sandbox
+from sandbox_support import (
+    API_KEY,
+    API_SECRET,
+    control,
+    live_config,
+    redirected_login_url,
+    running_sandbox,
+)
 from sandbox_support import wait_until as wait_for
 from scalpbot.brokers import create_broker
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
@@ -218,25 +225,7 @@ def test_an_order_refused_for_a_lost_answer_is_unknown_not_rejected(
 def _home(tmp_path: Path, sandbox: SandboxServer) -> Path:
     home = tmp_path / "home"
     subprocess.run([SCALPBOT, "init", "--home", str(home)], check=True, capture_output=True)
-    (home / "config.yaml").write_text(
-        f"""
-broker:
-  name: zerodha
-  api_key: {API_KEY}
-  base_url: {sandbox.http_url}
-  login_url: {sandbox.http_url}
-  ws_url: {sandbox.ws_url}
-trading:
-  mode: live
-  symbols: [NSE:INFY, NSE:SBIN]
-  timeframe: 1m
-  market_hours: always
-  strategies:
-    - name: ma_cross
-      params: {{fast: 2, slow: 3, long_only: false}}
-""",
-        encoding="utf-8",
-    )
+    (home / "config.yaml").write_text(live_config(sandbox), encoding="utf-8")
     with (home / "secrets.env").open("a", encoding="utf-8") as secrets:
         secrets.write(f"SCALPBOT__BROKER__API_SECRET={API_SECRET}\n")
     login = subprocess.run(

@@ -16,7 +16,13 @@ import click
 from scalpbot.cli.errors import one_line_errors
 from scalpbot.cli.options import home_option
 from scalpbot.config import load_settings
-from scalpbot.runtime.broker_access import LIVE_BROKERS, complete_login, login_status, login_url
+from scalpbot.runtime.broker_access import (
+    LIVE_BROKERS,
+    complete_login,
+    login_status,
+    login_url,
+    with_broker,
+)
 
 
 @click.command("login")
@@ -33,10 +39,7 @@ from scalpbot.runtime.broker_access import LIVE_BROKERS, complete_login, login_s
 @one_line_errors
 def login_command(broker: str, home: Path, redirected: str | None) -> None:
     """Log in to BROKER for the day and keep the access token for live sessions."""
-    settings = load_settings(home)
-    settings = settings.model_copy(
-        update={"broker": settings.broker.model_copy(update={"name": broker})}
-    )
+    settings = with_broker(load_settings(home), broker)
     if redirected is None:
         click.echo("Open this address in a browser and log in:")
         click.echo(f"  {login_url(settings, home)}")

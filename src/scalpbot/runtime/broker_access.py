@@ -42,6 +42,11 @@ def _text(value: object | None) -> str | None:
     return str(value).rstrip("/") if value is not None else None
 
 
+def with_broker(settings: Settings, name: str) -> Settings:
+    """`settings` with `broker.name` set to `name` (a login or postback names its broker)."""
+    return settings.model_copy(update={"broker": settings.broker.model_copy(update={"name": name})})
+
+
 def require_live_broker(name: str) -> None:
     if name not in LIVE_BROKERS:
         known = ", ".join(supported_brokers())

@@ -18,7 +18,12 @@ from scalpbot.config import Settings
 from scalpbot.data.feeds import Feed
 from scalpbot.domain import IST, Broker, ConfigError, Instrument, Order, Tick
 from scalpbot.engine.risk_settings import RiskSettings
-from scalpbot.runtime.broker_access import LIVE_BROKERS, broker_for_session, require_live_broker
+from scalpbot.runtime.broker_access import (
+    LIVE_BROKERS,
+    broker_for_session,
+    require_live_broker,
+    with_broker,
+)
 from scalpbot.runtime.broker_feed import BrokerFeed
 from scalpbot.runtime.broker_gateway import BrokerGateway
 from scalpbot.runtime.factory import (
@@ -76,10 +81,7 @@ def build_parts(settings: Settings, options: RunOptions, home: Path) -> SessionP
 
 
 def _connect(settings: Settings, home: Path, name: str) -> tuple[Any, dict[str, Instrument]]:
-    broker: Any = broker_for_session(
-        settings.model_copy(update={"broker": settings.broker.model_copy(update={"name": name})}),
-        home,
-    )
+    broker: Any = broker_for_session(with_broker(settings, name), home)
     instruments = {key: broker.instrument(key) for key in settings.trading.symbols}
     return broker, instruments
 

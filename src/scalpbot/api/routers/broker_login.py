@@ -29,7 +29,7 @@ from scalpbot.api.deps import ApiContext
 from scalpbot.api.middleware import credential
 from scalpbot.config import load_settings
 from scalpbot.domain import ScalpbotError
-from scalpbot.runtime.broker_access import complete_login, order_from_postback
+from scalpbot.runtime.broker_access import complete_login, order_from_postback, with_broker
 from scalpbot.runtime.live_session import LiveTradingSession
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,7 @@ async def zerodha_callback(
     if status != "success" or not request_token:
         reason = "Kite reported the login failed" if status else "no request_token was given"
         return _page("Zerodha login failed", f"{reason}; try logging in again.", 400)
-    settings = load_settings(context.home)
-    settings = settings.model_copy(
-        update={"broker": settings.broker.model_copy(update={"name": "zerodha"})}
-    )
+    settings = with_broker(load_settings(context.home), "zerodha")
     try:
         profile = await asyncio.to_thread(complete_login, settings, context.home, request_token)
     except ScalpbotError as exc:
@@ -109,10 +106,7 @@ async def zerodha_postback(request: Request) -> Any:
     body = await request.body()
     if len(body) > MAX_POSTBACK_BYTES:
         return JSONResponse({"detail": "postback body too large"}, status_code=413)
-    settings = load_settings(context.home)
-    settings = settings.model_copy(
-        update={"broker": settings.broker.model_copy(update={"name": "zerodha"})}
-    )
+    settings = with_broker(load_settings(context.home), "zerodha")
     try:
         order = await asyncio.to_thread(order_from_postback, settings, context.home, body)
     except ScalpbotError as exc:
