@@ -368,3 +368,32 @@ def test_an_expired_token_rejects_the_order_and_asks_for_a_login(
     assert "scalpbot login zerodha" in told[0]
     assert control(sandbox, "orders")["orders"] == []  # nothing reached the book
     broker.close()
+
+
+def test_subscriptions_spread_over_connections_within_kites_limits(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from scalpbot.brokers.zerodha.ticker_client import KiteTickerClient
+    from scalpbot.domain import ConfigError
+
+    broker = _broker(sandbox, tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> int:
+        client = KiteTickerClient(
+            API_KEY, broker.session.token(), seen, url=sandbox.ws_url, master=broker.master,
+            per_connection=1, max_connections=3,
+        )  # fmt: skip
+        client.subscribe(["NSE:INFY", "NSE:SBIN", "NSE:TCS"], "ltp")
+        with pytest.raises(ConfigError, match="1 instruments on each of 3 connections"):
+            client.subscribe(["NSE:RELIANCE"], "ltp")
+        task = asyncio.create_task(client.run())
+        await _until(lambda: {t.instrument_key for t in seen.ticks} >= {"NSE:INFY", "NSE:TCS"})
+        connections = len(sandbox.state.clients)
+        await client.close()
+        await task
+        return connections
+
+    assert asyncio.run(scenario()) == 3
+    assert all(len(c.modes) <= 1 for c in sandbox.state.clients)
+    broker.close()
