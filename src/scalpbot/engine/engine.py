@@ -7,7 +7,7 @@ method calls because a backtest calls it a million times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,7 +80,9 @@ class Engine:
             self.portfolio,
             is_market_open=self.session_rules.is_market_open,
             is_after_square_off=self.session_rules.is_after_square_off,
+            working_keys=self._working_keys,
         )
+        self._flatten: set[str] = set()  # keys an emergency stop has still to flatten
         self._atrs: dict[str, ATR] = {}
         self.exits = ExitManager(
             self.orders, self.bus, self.atr, resting_stops=settings.resting_stops
@@ -98,6 +100,9 @@ class Engine:
         self._day_end_ns = -1
         self.orders.order_hooks.append(self._route_order)
         self.orders.fill_hooks.append(self._route_fill)
+
+    def _working_keys(self) -> Iterable[str]:
+        return (order.instrument.key for order in self.orders.working_orders())
 
     # -- wiring --------------------------------------------------------------------------------
     def add_strategy(
@@ -137,6 +142,8 @@ class Engine:
         key = bar.instrument_key
         portfolio = self.portfolio
         portfolio._last[key] = bar.close
+        if self._flatten:
+            self._flatten_now()
         if self._exits_active:
             instrument = self.instruments.get(key)
             if instrument is not None:
@@ -155,6 +162,8 @@ class Engine:
             self._new_day(tick.ts)
         key = tick.instrument_key
         self.portfolio.mark(key, tick.last_price)
+        if self._flatten:
+            self._flatten_now()
         instrument = self.instruments.get(key)
         if instrument is not None and self.exits.has_active():
             self.exits.on_price(instrument, tick.last_price, tick.last_price)
@@ -201,13 +210,23 @@ class Engine:
         self.risk.halt(reason)
         self.runner.halt(reason)
         self.orders.cancel_all()
-        for key in list(self.instruments):
-            held = self.portfolio.position_quantity(key)
-            if held:
-                context = next((c for c in self.contexts.values() if c.instrument.key == key), None)
-                if context is not None:
-                    context.close()
-                else:
-                    self.bus.publish(
-                        ErrorEvent("engine", f"cannot flatten {key}", self.clock.now_ns())
-                    )
+        self._flatten = {k for k in self.instruments if self.portfolio.position_quantity(k)}
+        self._flatten_now()
+
+    def _flatten_now(self) -> None:
+        """Send a market exit for each instrument an emergency stop must flatten and that has
+        none working. One refused now (the order-rate cap, say) is sent again with the next
+        market event, so an emergency stop always ends flat."""
+        working = {order.instrument.key for order in self.orders.working_orders()}
+        for key in list(self._flatten):
+            if not self.portfolio.position_quantity(key):
+                self._flatten.discard(key)
+                continue
+            if key in working:
+                continue
+            context = next((c for c in self.contexts.values() if c.instrument.key == key), None)
+            if context is not None:
+                context.close()
+            else:
+                self._flatten.discard(key)
+                self.bus.publish(ErrorEvent("engine", f"cannot flatten {key}", self.clock.now_ns()))

@@ -18,6 +18,7 @@ is over for a disciplined trader. The drawdown limit needs no latch (the peak on
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
@@ -71,7 +72,11 @@ class RiskManager:
         *,
         is_market_open: SessionRule | None = None,
         is_after_square_off: SessionRule | None = None,
+        working_keys: Callable[[], Iterable[str]] | None = None,
     ) -> None:
+        # Instruments with a working order: an entry waiting to fill will be a position, so
+        # the open-positions cap counts it (else three market entries in one bar all pass).
+        self._working_keys = working_keys
         if not isinstance(settings, RiskSettings):
             raise RiskSettingsError(
                 f"risk settings must be RiskSettings, got {type(settings).__name__}"
@@ -177,6 +182,9 @@ class RiskManager:
         cap = settings.max_open_positions
         if cap is not None and self.portfolio.position_quantity(key) == 0:
             count = self.portfolio.open_position_count()
+            if self._working_keys is not None:
+                held = self.portfolio.position_quantity
+                count += len({k for k in self._working_keys() if k != key and held(k) == 0})
             if count >= cap:
                 return RiskRejection(
                     "max_open_positions", f"max open positions reached: {count} of {cap}"
