@@ -247,9 +247,17 @@ def _live(home: Path, *extra: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def _db(home: Path, query: str) -> list[tuple[Any, ...]]:
+def _db(home: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(home / "scalpbot.db") as db:
-        return db.execute(query).fetchall()
+        return db.execute(query, args).fetchall()
+
+
+def _count(home: Path, query: str) -> int:
+    """A count that is 0 while the session has not yet created its tables."""
+    try:
+        return int(_db(home, query)[0][0])
+    except sqlite3.OperationalError:
+        return 0
 
 
 def _net_from_fills(home: Path) -> dict[str, int]:
@@ -397,3 +405,33 @@ def test_subscriptions_spread_over_connections_within_kites_limits(
     assert asyncio.run(scenario()) == 3
     assert all(len(c.modes) <= 1 for c in sandbox.state.clients)
     broker.close()
+
+
+def test_a_kill_between_journaling_a_fill_and_storing_it_is_repaired_on_restart(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """The order's FILLED status reaches the store a moment before its fill does; a kill in
+    between leaves a filled order with no fill. Restarting must bring the trade back from the
+    broker rather than refuse (or trust the order's own figures)."""
+    home = _home(tmp_path, sandbox)
+    first = _live(home)
+    try:
+        wait_for(lambda: _count(home, "select count(*) from fills") >= 2, timeout=40)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    with sqlite3.connect(home / "scalpbot.db") as db:
+        (lost,) = db.execute("select fill_id from fills order by id desc limit 1").fetchone()
+        db.execute("delete from fills where fill_id = ?", (lost,))
+    second = _live(home, "--resume")
+    try:
+        wait_for(lambda: _db(home, "select count(*) from events where kind='reconciled'")[0][0],
+                 timeout=40)  # fmt: skip
+    finally:
+        second.send_signal(signal.SIGINT)
+        _out, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err
+    assert _db(home, "select count(*) from fills where fill_id = ?", lost)[0][0] == 1
+    book = control(sandbox, "orders")
+    theirs = {f"{p['exchange']}:{p['tradingsymbol']}": p["quantity"] for p in book["positions"]}
+    assert _net_from_fills(home) == {k: v for k, v in theirs.items() if v}

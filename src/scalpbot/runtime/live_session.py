@@ -29,6 +29,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from scalpbot.data.feeds import Feed
@@ -36,6 +37,7 @@ from scalpbot.domain import (
     Bar,
     Broker,
     BrokerError,
+    Fill,
     Order,
     OrderGateway,
     OrderStatus,
@@ -211,7 +213,11 @@ class LiveTradingSession(TradingSession):
         manager = self.engine.orders
         gw = self.broker_gateway
         by_id = {o.client_order_id: o for o in orders}
+        fills_of: dict[str, list[Fill]] = defaultdict(list)
+        for fill in fills:
+            fills_of[fill.client_order_id].append(fill)
         for order in orders:
+            _fills_are_the_truth(order, fills_of[order.client_order_id])
             manager.adopt(order)
             gw.adopt(order)
         for fill in fills:
@@ -283,3 +289,21 @@ class LiveTradingSession(TradingSession):
             if sibling is not order and sibling.is_working:
                 self.engine.orders.cancel(sibling)
         self._restored_legs.pop(order.parent_id, None)
+
+
+def _fills_are_the_truth(order: Order, fills: list[Fill]) -> None:
+    """Repair an order whose journaled status ran ahead of its stored fills.
+
+    The order's new status is journaled a moment before its fill is stored; a kill in between
+    leaves an order recorded FILLED with no fill behind it. The fills are what P&L is made of,
+    so the order is set back to what they show; reconciliation then finds the broker ahead and
+    brings the missing trades in as fills.
+    """
+    quantity = sum(f.quantity for f in fills)
+    if quantity == order.filled_quantity:
+        return
+    order.filled_quantity = quantity
+    value = sum((f.price * f.quantity for f in fills), Decimal(0))
+    order.average_price = value / quantity if quantity else Decimal(0)
+    if order.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED):
+        order.status = OrderStatus.PARTIALLY_FILLED if quantity else OrderStatus.OPEN
