@@ -21,6 +21,7 @@ from scalpbot.data.series import BarSeries
 SCALPBOT = [sys.executable, "-m", "scalpbot"]
 BARS = 20_000
 KILLS = 4
+KINDS = "SELECT kind, COUNT(*) FROM events"
 
 
 def make_data(path: Path) -> Path:
@@ -104,3 +105,41 @@ def test_sigkill_and_resume_loses_and_doubles_nothing(tmp_path: Path) -> None:
     assert count == distinct == len(reference["orders"])
     filled = sum(1 for o in reference["orders"] if o["filled_quantity"] > 0)
     assert fills >= filled
+
+
+def test_resume_of_a_run_killed_before_its_first_checkpoint(tmp_path: Path) -> None:
+    """A kill before the first checkpoint leaves orders and events in the store but no
+    progress mark: the resumed run re-derives from the start and must neither rewrite nor
+    duplicate what is stored (found by the SIGKILL test above, which failed on it once)."""
+    data = make_data(tmp_path / "walk.csv")
+    home, out = tmp_path / "home", tmp_path / "out.json"
+    subprocess.run(
+        command(home, data, tmp_path / "first.json"), check=True, timeout=600, capture_output=True
+    )
+    first = json.loads((tmp_path / "first.json").read_text())
+    with sqlite3.connect(home / "scalpbot.db") as db:
+        events_before = dict(db.execute(f"{KINDS} GROUP BY kind").fetchall())
+        (changes_before,) = db.execute("SELECT COUNT(*) FROM order_status_history").fetchone()
+        # As if killed just after it wrote everything, before any progress mark was stored.
+        db.execute(
+            "UPDATE trading_sessions SET finished_at = NULL, status = 'running', "
+            "last_bar_index = NULL"
+        )
+        db.execute("DELETE FROM paper_states")
+    done = subprocess.run(
+        command(home, data, out, "--resume"), timeout=600, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    resumed = json.loads(out.read_text())
+    assert resumed["trades"] == first["trades"]
+    with sqlite3.connect(home / "scalpbot.db") as db:
+        (sessions,) = db.execute("SELECT COUNT(*) FROM trading_sessions").fetchone()
+        (changes_after,) = db.execute("SELECT COUNT(*) FROM order_status_history").fetchone()
+        events_after = dict(db.execute(f"{KINDS} GROUP BY kind").fetchall())
+    assert sessions == 1
+    assert changes_after == changes_before, "no status change may be written twice"
+    # What the strategies did is logged once; only the restart itself adds lines.
+    restart_lines = {"session_started", "session_finished", "reconciled"}
+    for kind, count in events_after.items():
+        if kind not in restart_lines:
+            assert count == events_before.get(kind), kind

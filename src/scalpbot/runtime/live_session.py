@@ -90,6 +90,7 @@ class LiveTradingSession(TradingSession):
         self._resume_from = 0
         self._recovering = False  # live state is rebuilt from the store, not re-derived
         self._written_until = -1
+        self._logged_until = -1
         gw = self.broker_gateway
         gw.clock_ns = self._now
         gw.session_expired = self._session_expired

@@ -104,7 +104,11 @@ class TradingSession:
         self.store = store
         self.session_id, self._resume_from = self._open_session(resume)
         self._recovering = self._resume_from > 0
-        self._written_until = self._last_written_ts() if self._recovering else -1
+        # A run killed before its first checkpoint re-derives from the start, not recovering,
+        # but the store may already hold its orders further along: so whenever a stored
+        # session is resumed, what it wrote bounds what must be compared rather than saved.
+        self._written_until = self._last_written_ts() if resume else -1
+        self._logged_until = self.store.events.last_ts(self.session_id) if resume else -1
         # Ids carry the session id: unique across sessions in one store, identical on resume.
         self.clock = SimulatedClock()
         self.gateway = self._make_gateway()
@@ -237,7 +241,7 @@ class TradingSession:
         )
 
     def _event(self, kind: str, message: str, data: dict[str, Any] | None, ts: int) -> None:
-        if self._recovering:
+        if self._recovering or ts <= self._logged_until:
             return  # already logged before the restart
         self.store.events.add(kind, message, data, self.session_id, ts)
 
@@ -365,7 +369,8 @@ class TradingSession:
                 "trade on."
             )
         self._recovering = False
-        self._note("reconciled", f"resumed at event {self.events_processed}: {result.explain()}")
+        text = f"resumed at event {self.events_processed}: {result.explain()}"
+        self.store.events.add("reconciled", text, None, self.session_id, self.clock.now_ns())
 
     # -- status -------------------------------------------------------------------------------
     def _emit_status(self, force: bool = False) -> None:

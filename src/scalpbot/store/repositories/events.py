@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scalpbot.store.errors import StoreError
 from scalpbot.store.models import EventRow
@@ -60,3 +60,13 @@ class EventRepository(Repository):
         query = query.order_by(EventRow.ts.desc(), EventRow.id.desc()).limit(require_limit(limit))
         with self._read("reading recent events") as db:
             return [_record(row) for row in db.scalars(query)]
+
+    def last_ts(self, session_id: int) -> int:
+        """The market time of the session's latest logged event (-1 if none): a resumed
+        session re-deriving its past logs nothing up to there a second time."""
+        query = select(func.max(EventRow.ts)).where(
+            EventRow.session_id == require_int(session_id, "session id")
+        )
+        with self._read(f"reading the last event time of session {session_id}") as db:
+            last = db.scalar(query)
+        return -1 if last is None else int(last)
