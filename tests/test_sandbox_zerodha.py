@@ -118,9 +118,11 @@ def test_matching_limit_stop_partial_and_ioc(sandbox: SandboxServer) -> None:
 def test_a_large_market_order_fills_in_parts(sandbox: SandboxServer) -> None:
     sandbox.state.book.liquidity = 100
     kite = _kite(sandbox)
+    control(sandbox, "market", {"paused": True})  # no step may fill more before we look
     order = kite.place_order("regular", "NSE", "TCS", "BUY", 250, "MIS", "MARKET")
     first = kite.order_history(order)[-1]
     assert (first["status"], first["filled_quantity"]) == ("OPEN", 100)
+    control(sandbox, "market", {"paused": False})
     wait_until(lambda: kite.order_history(order)[-1]["status"] == "COMPLETE")
     assert [t["quantity"] for t in kite.order_trades(order)] == [100, 100, 50]
 

@@ -176,8 +176,9 @@ class SandboxState:
         last_beat = time.monotonic()
         while True:
             await asyncio.sleep(self.config.tick_interval)
-            self.market.step()
-            self.book.on_step()
+            if not self.market.paused:  # a paused market neither moves nor trades
+                self.market.step()
+                self.book.on_step()
             if not self.faults.silent:
                 self._broadcast_prices()
                 if time.monotonic() - last_beat >= 1.0:
