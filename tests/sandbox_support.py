@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from scalpbot.brokers import create_broker
+from scalpbot.brokers.zerodha.broker import ZerodhaBroker
 from scalpbot.sandbox.zerodha.server import SandboxServer
 from scalpbot.sandbox.zerodha.state import SandboxConfig
 
@@ -28,6 +31,24 @@ def running_sandbox(**options: Any) -> Iterator[SandboxServer]:
         yield server
     finally:
         server.stop()
+
+
+def logged_in_broker(server: SandboxServer, tmp_path: Path, **extra: Any) -> ZerodhaBroker:
+    """Our Zerodha adapter pointed at `server`, logged in through the redirect flow."""
+    broker = create_broker(
+        broker_name="zerodha",
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        base_url=server.http_url,
+        login_url=server.http_url,
+        ws_url=server.ws_url,
+        token_file=tmp_path / "token.json",
+        instruments_cache=tmp_path / "instruments.csv",
+        **extra,
+    )
+    assert isinstance(broker, ZerodhaBroker)
+    broker.complete_login(redirected_login_url(server))
+    return broker
 
 
 def redirected_login_url(server: SandboxServer) -> str:

@@ -4,6 +4,7 @@ outcome is lost, fills from the trade book, and a killed live session reconciled
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -22,11 +23,11 @@ from sandbox_support import (
     API_SECRET,
     control,
     live_config,
+    logged_in_broker,
     redirected_login_url,
     running_sandbox,
 )
 from sandbox_support import wait_until as wait_for
-from scalpbot.brokers import create_broker
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
 from scalpbot.domain import (
     BrokerUnavailable,
@@ -53,19 +54,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 def _broker(server: SandboxServer, tmp_path: Path, **extra: Any) -> ZerodhaBroker:
-    broker = create_broker(
-        broker_name="zerodha",
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        base_url=server.http_url,
-        login_url=server.http_url,
-        ws_url=server.ws_url,
-        token_file=tmp_path / "token.json",
-        instruments_cache=tmp_path / "instruments.csv",
-        **extra,
-    )
-    broker.complete_login(redirected_login_url(server))
-    return broker
+    return logged_in_broker(server, tmp_path, **extra)
 
 
 def test_the_issue_example_works_against_the_sandbox(
@@ -435,3 +424,27 @@ def test_a_kill_between_journaling_a_fill_and_storing_it_is_repaired_on_restart(
     book = control(sandbox, "orders")
     theirs = {f"{p['exchange']}:{p['tradingsymbol']}": p["quantity"] for p in book["positions"]}
     assert _net_from_fills(home) == {k: v for k, v in theirs.items() if v}
+
+
+def test_a_live_session_backfills_the_bars_of_a_ticker_outage(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    home = _home(tmp_path, sandbox)
+    session = _live(home)
+    try:
+        wait_for(lambda: sandbox.state.clients, timeout=30)
+        time.sleep(2)  # a couple of exchange minutes of bars first
+        control(sandbox, "fault", {"kind": "ws_down", "seconds": 3})
+        wait_for(lambda: _count(home, "select count(*) from events where kind like 'backfill%'"),
+                 timeout=30)  # fmt: skip
+    finally:
+        session.send_signal(signal.SIGINT)
+        _out, err = session.communicate(timeout=30)
+    assert session.returncode == 0, err
+    [(kind, message, data)] = _db(
+        home, "select kind, message, data from events where kind like 'backfill%'"
+    )
+    assert kind == "backfill", message
+    detail = json.loads(data)
+    assert detail["bars"] >= 2 * len(detail["instruments"]) >= 4  # 3 minutes missed
+    assert set(detail["instruments"]) == {"NSE:INFY", "NSE:SBIN"}

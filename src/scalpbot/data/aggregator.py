@@ -25,6 +25,7 @@ This is not the backtest hot path: each completed bar is a new `Bar` object.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scalpbot.domain import Bar, ConfigError, Tick
@@ -86,6 +87,7 @@ class _Stream:
     cum: int = -1  # last cumulative volume seen; -1: none yet
     cum_ts: int = 0
     cum_day: int = 0
+    handed_until: int = -(2**62)  # end of the last bar handed out
 
 
 class BarAggregator:
@@ -151,6 +153,40 @@ class BarAggregator:
                 completed.append(self._emit(key, stream))
         return completed
 
+    def accept_backfill(self, bars: Iterable[Bar], until_ns: int) -> list[Bar]:
+        """Bars fetched from history to fill a gap in the ticks (a dropped feed): returns,
+        in order, the ones to hand out — each complete by `until_ns`, on this grid, after the
+        last bar already handed out for its instrument and before the one being built from
+        live ticks. A bar still open from before the gap is completed first, since history
+        proves later trading. Ticks older than the last accepted bar's end become stale, and
+        the next tick's volume counts from itself (the gap's volume is in the history)."""
+        out: list[Bar] = []
+        period = self.period_ns
+        for bar in sorted(bars, key=lambda b: (b.ts, b.instrument_key)):
+            if bar.ts != self.bar_start(bar.ts) or bar.ts + period > until_ns:
+                continue
+            stream = self._streams.get(bar.instrument_key)
+            if stream is None:
+                stream = self._streams[bar.instrument_key] = _Stream()
+            if bar.ts < stream.handed_until:
+                continue
+            building = stream.bar
+            if building is not None:
+                if building.start == bar.ts:
+                    continue  # live ticks are building this interval; they complete it
+                if building.start < bar.ts:
+                    out.append(self._emit(bar.instrument_key, stream))
+            out.append(self._accept(stream, bar))
+        return out
+
+    def _accept(self, stream: _Stream, bar: Bar) -> Bar:
+        end = bar.ts + self.period_ns
+        stream.handed_until = end
+        stream.cum = -1  # the gap's volume is in the history bars: the counter starts afresh
+        if stream.bar is None:
+            stream.floor = max(stream.floor, end)
+        return Bar(bar.instrument_key, bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume)
+
     def pending(self, instrument_key: str) -> Bar | None:
         """A copy of the instrument's bar under construction (None if there is none)."""
         stream = self._streams.get(instrument_key)
@@ -168,7 +204,7 @@ class BarAggregator:
         b = stream.bar
         assert b is not None
         stream.bar = None
-        stream.floor = b.start + self.period_ns
+        stream.floor = stream.handed_until = b.start + self.period_ns
         return Bar(key, b.start, b.open, b.high, b.low, b.close, b.volume)
 
     @staticmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -29,17 +30,30 @@ MAX_GAP_SECONDS = 60.0
 YIELD_EVERY = 256
 
 
+@dataclass(slots=True)
+class Backfill:
+    """Bars fetched from history for a gap in a live feed's ticks, `gap_from_ns`..`gap_to_ns`
+    (the last tick before the stream dropped and the first after it); `error` says why there
+    are none. Delivered before the ticks that followed the gap, so bars stay in time order."""
+
+    gap_from_ns: int
+    gap_to_ns: int
+    bars: list[Bar] = field(default_factory=list)
+    error: str = ""
+
+
 @runtime_checkable
 class Feed(Protocol):
     """An async source of market data for a session; the runtime consumes it in one asyncio loop.
 
-    `events()` is an async generator of `Bar`/`Tick` objects. It ends when the data ends (a
+    `events()` is an async generator of `Bar`/`Tick` objects (and, from a live feed after a
+    dropped connection, `Backfill`s). It ends when the data ends (a
     replay) or, for live and simulated feeds, only after `close()`.
     """
 
     instruments: list[str]
 
-    def events(self) -> AsyncIterator[Bar | Tick]: ...
+    def events(self) -> AsyncIterator[Bar | Tick | Backfill]: ...
 
     async def close(self) -> None: ...
 

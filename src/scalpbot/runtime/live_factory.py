@@ -9,6 +9,7 @@ CLI and the dashboard's session manager run. Paper sessions on our own data are 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from scalpbot.config import Settings
 from scalpbot.data.feeds import Feed
-from scalpbot.domain import IST, Broker, ConfigError, Instrument, Order, Tick
+from scalpbot.domain import IST, Bar, Broker, ConfigError, Instrument, Order, Tick
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.runtime.broker_access import (
     LIVE_BROKERS,
@@ -62,7 +63,7 @@ class _TicksOnly:
         return None
 
     def on_status(self, connected: bool, message: str) -> None:
-        return None
+        self.feed.on_status(connected, message)
 
 
 def build_parts(settings: Settings, options: RunOptions, home: Path) -> SessionParts:
@@ -137,10 +138,24 @@ def _spec(
 def _live(settings: Settings, options: RunOptions, home: Path, name: str) -> SessionParts:
     broker, instruments = _connect(settings, home, name)
     spec = _spec(settings, options, mode="live", broker=name, instruments=instruments)
-    feed = BrokerFeed(list(instruments))
+    feed = _feed(broker, instruments, spec.timeframe_minutes)
     gateway = BrokerGateway(broker)
     feed.attach(broker.stream(gateway))
     return SessionParts(spec, feed, broker, gateway)
+
+
+def _feed(broker: Broker, instruments: dict[str, Instrument], minutes: int) -> BrokerFeed:
+    """The broker's stream of `instruments`, with gaps after a dropped connection filled from
+    the broker's candles of the session's timeframe."""
+    interval = "minute" if minutes == 1 else f"{minutes}minute"
+
+    def history(key: str, start: datetime, end: datetime) -> Sequence[Bar]:
+        instrument = instruments[key]
+        return broker.get_historical_data(
+            instrument.symbol, instrument.exchange.value, interval, start, end
+        )
+
+    return BrokerFeed(list(instruments), history=history)
 
 
 def _paper_on_broker_data(
@@ -149,7 +164,7 @@ def _paper_on_broker_data(
     broker, instruments = _connect(settings, home, name)
     spec = _spec(settings, options, mode="paper", broker="paper", instruments=instruments)
     spec.data_source = f"{name}:stream"
-    feed = BrokerFeed(list(instruments))
+    feed = _feed(broker, instruments, spec.timeframe_minutes)
     feed.attach(broker.stream(_TicksOnly(feed)))
     return SessionParts(spec, feed, broker)
 

@@ -204,6 +204,8 @@ class LiveTradingSession(TradingSession):
             self._session_expired(str(exc))
 
     def _stream_status(self, connected: bool, message: str) -> None:
+        if isinstance(self.feed, BrokerFeed):
+            self.feed.on_status(connected, message)  # a drop opens a gap to backfill
         self.engine.bus.publish(FeedStatusEvent(connected, message, self._now()))
 
     # -- restart ---------------------------------------------------------------------------------

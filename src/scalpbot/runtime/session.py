@@ -22,15 +22,14 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scalpbot.brokers.paper import PaperExchange
 from scalpbot.data.aggregator import BarAggregator
-from scalpbot.data.feeds import Feed
-from scalpbot.domain import Bar, Fill, Instrument, Order, OrderGateway, Tick
+from scalpbot.data.feeds import Backfill, Feed
+from scalpbot.domain import Bar, Fill, Order, OrderGateway, Tick
 from scalpbot.engine.clock import SimulatedClock
-from scalpbot.engine.engine import Engine, EngineSettings
+from scalpbot.engine.engine import Engine
 from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import (
     ErrorEvent,
@@ -39,47 +38,21 @@ from scalpbot.engine.events import (
     RiskRejectedEvent,
     StrategyStateEvent,
 )
-from scalpbot.engine.risk_settings import RiskSettings
-from scalpbot.engine.session_rules import SessionRules
 from scalpbot.market.charges import charges_model
+from scalpbot.runtime.backfill_note import backfill_note
 from scalpbot.runtime.reconcile import book_from_paper_state, reconcile
 from scalpbot.runtime.recorder import EquityRecorder, session_report
 from scalpbot.runtime.scheduler import SessionScheduler
+from scalpbot.runtime.session_spec import SessionSpec, StrategySlot
 from scalpbot.store import Store
-from scalpbot.strategies.base import Strategy
+
+__all__ = ["SessionSpec", "StrategySlot", "TradingSession", "install_signal_handlers"]
 
 CHECKPOINT_EVERY = 250  # events between progress/paper-book checkpoints
 
 
 class ReconciliationError(EngineFault):
     """The state re-derived on restart does not match what the store recorded."""
-
-
-@dataclass(slots=True)
-class StrategySlot:
-    strategy: Strategy
-    instrument: Instrument
-    strategy_id: str
-    spec: str
-    params: dict[str, Any]
-
-
-@dataclass(slots=True)
-class SessionSpec:
-    mode: str
-    feed_kind: str
-    broker: str
-    slots: list[StrategySlot]
-    engine_settings: EngineSettings
-    risk: RiskSettings
-    charges: str = "zerodha"
-    timeframe_minutes: int = 1
-    square_off: bool = True
-    cancel_orders_on_stop: bool = True
-    resume_key: str = ""
-    data_source: str | None = None
-    session_rules: SessionRules | None = None  # None: the exchange calendar's
-    config_snapshot: dict[str, Any] = field(default_factory=dict)
 
 
 class StatusSink(Protocol):
@@ -261,6 +234,8 @@ class TradingSession:
             async for event in self.feed.events():
                 if type(event) is Bar:
                     self._on_bar(event)
+                elif type(event) is Backfill:
+                    self._on_backfill(event)
                 else:
                     self._on_tick(event)  # type: ignore[arg-type]
                 self._after_event()
@@ -304,6 +279,18 @@ class TradingSession:
         self.engine.on_tick(tick)
         for bar in self.aggregator.on_tick(tick):
             self._engine_bar(bar)
+
+    def _on_backfill(self, fill: Backfill) -> None:
+        """Bars a live feed fetched from history for a gap in its ticks: the strategies see
+        them as they would have live (but the paper exchange does not fill on them: nobody
+        could have traded at those prices), and the equity curve, which runs forward in time,
+        does not take points from the past; the event log says what was filled in."""
+        bars = self.aggregator.accept_backfill(fill.bars, fill.gap_to_ns)
+        for bar in bars:
+            self.engine.on_bar(bar)
+            self.bars_processed += 1
+        kind, text, data = backfill_note(fill, bars)
+        self._event(kind, text, data, self.clock.now_ns())
 
     def _engine_bar(self, bar: Bar) -> None:
         equity = self.engine.on_bar(bar)

@@ -6,10 +6,11 @@ mode asked for, decodes binary frames into ticks keyed the way scalpbot keys ins
 `StreamHandler`. Kite allows 3,000 instruments per connection and 3 connections per API key,
 so subscriptions are spread over up to three connections.
 
-A dropped connection is reopened with exponential back-off (with jitter, capped) and every
-subscription is sent again. A connection that stays open but goes silent — no frame, not even
-the one-byte heartbeat Kite sends each second — is reopened by a watchdog during market hours
-(outside them a silent market is normal). A token Kite refuses (HTTP 403 at the handshake) ends
+A dropped connection is reopened with exponential back-off (with jitter, capped at 4 s, so a
+feed is back within 5 s of the server being reachable again) and every subscription is sent
+again. A connection that stays open but goes silent — no frame, not even the one-byte heartbeat
+Kite sends each second, for 3 s — is reopened by a watchdog during market hours (outside them a
+silent market is normal). A token Kite refuses (HTTP 403 at the handshake) ends
 the stream with `SessionExpired`: retrying a dead token only gets the key blocked.
 """
 
@@ -55,8 +56,8 @@ class KiteTickerClient:
         *,
         url: str = WS_URL,
         master: InstrumentMaster | None = None,
-        silence_timeout_s: float = 10.0,
-        max_backoff_s: float = 30.0,
+        silence_timeout_s: float = 3.0,
+        max_backoff_s: float = 4.0,
         per_connection: int = 3000,
         max_connections: int = 3,
         market_hours: Callable[[], bool] | None = None,

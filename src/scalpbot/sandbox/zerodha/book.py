@@ -303,7 +303,7 @@ class Book:
             book.quantity -= quantity
             book.sell_qty += quantity
             book.sell_value += price * quantity
-        Market.trade(listing, quantity)
+        self.market.trade(listing, quantity)
         self._changed(order, exchange=True)
 
     def _changed(self, order: SandboxOrder, *, exchange: bool) -> None:

@@ -3,8 +3,11 @@
 Kinds: "http_429" and "http_5xx" (the next `count` REST replies are errors), "stall_order"
 (the next order is accepted into the book, then its reply is held for `seconds` — past the
 client's timeout, so the outcome is unknown to it), "expire_tokens" (every access token stops
-working, as at 06:00 IST), "ws_drop" (every ticker connection is closed) and "ws_silent" (the
-ticker sends nothing, not even heartbeats, for `seconds`, 0 = until turned off).
+working, as at 06:00 IST), "ws_drop" (every ticker connection is closed), "ws_down" (every
+ticker connection is closed and new ones are refused with HTTP 503 for `seconds`, while the
+market trades on), "ws_silent" (the ticker sends nothing, not even heartbeats, for `seconds`,
+0 = until turned off) and "ws_garbage" (every ticker connection gets `count` malformed binary
+frames: cut short, lying about their packet lengths, or random bytes).
 """
 
 from __future__ import annotations
@@ -12,7 +15,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-KINDS = ("http_429", "http_5xx", "stall_order", "expire_tokens", "ws_drop", "ws_silent")
+KINDS = (
+    "http_429",
+    "http_5xx",
+    "stall_order",
+    "expire_tokens",
+    "ws_drop",
+    "ws_down",
+    "ws_silent",
+    "ws_garbage",
+)
 
 
 @dataclass(slots=True)
@@ -22,6 +34,7 @@ class Faults:
     stall_orders: int = 0
     stall_seconds: float = 0.0
     silent_until: float = 0.0  # monotonic time; inf = until turned off
+    down_until: float = 0.0  # monotonic time until which new ticker connections are refused
 
     def next_http_fault(self) -> tuple[int, str, str] | None:
         if self.http_429 > 0:
@@ -42,6 +55,10 @@ class Faults:
     def silent(self) -> bool:
         return time.monotonic() < self.silent_until
 
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self.down_until
+
     def set_silent(self, seconds: float) -> None:
         self.silent_until = time.monotonic() + seconds if seconds > 0 else float("inf")
 
@@ -49,3 +66,4 @@ class Faults:
         self.http_429 = self.http_5xx = self.stall_orders = 0
         self.stall_seconds = 0.0
         self.silent_until = 0.0
+        self.down_until = 0.0

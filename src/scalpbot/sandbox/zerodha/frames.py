@@ -8,6 +8,7 @@ are epoch seconds.
 
 from __future__ import annotations
 
+import random
 import struct
 from collections.abc import Sequence
 
@@ -117,3 +118,20 @@ def index_packet(
     if exchange_ts is None:
         return _INDEX.pack(token, ltp, high, low, open, close, change)
     return _INDEX_FULL.pack(token, ltp, high, low, open, close, change, exchange_ts)
+
+
+def garbage_frames(count: int, rng: random.Random) -> list[bytes]:
+    """`count` frames a client must refuse, cycling through three ways a frame goes bad: cut
+    short mid-packet, a packet of a length Kite never sends, and a count of packets the bytes
+    cannot hold."""
+    frames: list[bytes] = []
+    for number in range(count):
+        good = encode_frame([_LTP.pack(rng.randint(1, 2**31 - 1), rng.randint(1, 10**7))])
+        kind = number % 3
+        if kind == 0:
+            frames.append(good[: len(good) - 3])
+        elif kind == 1:
+            frames.append(_COUNT.pack(1) + struct.pack(">H", 13) + bytes(13))
+        else:
+            frames.append(_COUNT.pack(60_000) + rng.randbytes(12))
+    return frames

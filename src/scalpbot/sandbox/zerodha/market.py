@@ -19,6 +19,8 @@ from decimal import Decimal
 from scalpbot.data.simulated.instruments import sim_specs
 from scalpbot.domain import IST, Instrument, InstrumentType
 
+#: One-minute candles kept per instrument (a little over three trading days).
+MINUTES_KEPT = 1200
 #: Kite's segment codes (the low byte of an instrument token).
 SEGMENT_CODES = {"NSE": 1, "NFO": 2, "CDS": 3, "BSE": 4, "BFO": 5, "MCX": 7}
 CSV_COLUMNS = (
@@ -50,6 +52,9 @@ class Listing:
     expiry: date | None = None
     depth_levels: int = 5
     history: list[int] = field(default_factory=list)
+    #: What traded, by exchange-clock minute (epoch seconds): [open, high, low, close] in
+    #: ticks and the volume — the candles history serves for the time the sandbox has run.
+    minutes: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def token(self) -> int:
@@ -133,8 +138,20 @@ class Market:
         self.trade(listing, listing.instrument.lot_size)
         return listing
 
-    @staticmethod
-    def trade(listing: Listing, quantity: int) -> None:
+    def trade(self, listing: Listing, quantity: int) -> None:
+        """A trade at the listing's price: the day's figures and this minute's candle move."""
+        minute = int(self.exchange_time()) // 60 * 60
+        candle = listing.minutes.get(minute)
+        ticks = listing.ticks
+        if candle is None:
+            listing.minutes[minute] = [ticks, ticks, ticks, ticks, quantity]
+            if len(listing.minutes) > MINUTES_KEPT:
+                del listing.minutes[next(iter(listing.minutes))]
+        else:
+            candle[1] = max(candle[1], ticks)
+            candle[2] = min(candle[2], ticks)
+            candle[3] = ticks
+            candle[4] += quantity
         listing.volume += quantity
         listing.last_qty = quantity
         listing.turnover_ticks += listing.ticks * quantity
@@ -159,15 +176,26 @@ class Market:
     def candles(
         self, listing: Listing, interval_minutes: int, start: datetime, end: datetime
     ) -> list[list[object]]:
-        """Deterministic OHLCV candles between `start` and `end` (exchange hours only)."""
+        """OHLCV candles between `start` and `end`: one-minute candles of what the sandbox has
+        traded while running; before that (and for longer intervals) deterministic made-up ones
+        in exchange hours."""
         rng = random.Random(f"{listing.token}:{interval_minutes}:{start.date()}")
         rows: list[list[object]] = []
         ticks = listing.prev_close
         moment = start.astimezone(IST).replace(second=0, microsecond=0)
         step = timedelta(minutes=interval_minutes)
+        recorded = listing.minutes if interval_minutes == 1 else {}
+        first_recorded = next(iter(recorded), None)
         while moment < end and len(rows) < 200_000:
             local = moment.time()
-            if moment.weekday() < 5 and (9, 15) <= (local.hour, local.minute) < (15, 30):
+            candle = recorded.get(int(moment.timestamp()))
+            if candle is not None:
+                o, h, lo, c, volume = candle
+                prices = [float(listing.price(t)) for t in (o, h, lo, c)]
+                rows.append([moment.isoformat(), *prices, volume])
+            elif first_recorded is not None and moment.timestamp() >= first_recorded:
+                pass  # the sandbox was running and nothing traded that minute: no candle
+            elif moment.weekday() < 5 and (9, 15) <= (local.hour, local.minute) < (15, 30):
                 path = [ticks]
                 for _ in range(4):
                     path.append(max(1, path[-1] + rng.randint(-3, 3)))

@@ -27,6 +27,7 @@ from starlette.websockets import WebSocket
 from scalpbot.sandbox.zerodha import frames
 from scalpbot.sandbox.zerodha.book import Book
 from scalpbot.sandbox.zerodha.faults import KINDS, Faults
+from scalpbot.sandbox.zerodha.frames import garbage_frames
 from scalpbot.sandbox.zerodha.market import Listing, Market
 
 log = logging.getLogger(__name__)
@@ -236,9 +237,15 @@ class SandboxState:
             faults.stall_seconds = seconds or 15.0
         elif kind == "expire_tokens":
             self.tokens.clear()
-        elif kind == "ws_drop":
+        elif kind in ("ws_drop", "ws_down"):
+            if kind == "ws_down":
+                faults.down_until = time.monotonic() + (seconds or 5.0)
             for client in list(self.clients):
                 client.outbox.put_nowait(None)
+        elif kind == "ws_garbage":
+            for client in list(self.clients):
+                for frame in garbage_frames(count, self.market.rng):
+                    client.outbox.put_nowait(frame)
         elif kind == "ws_silent":
             if options.get("off"):
                 faults.silent_until = 0.0

@@ -40,6 +40,9 @@ def ticker_endpoint(state: SandboxState) -> Callable[[WebSocket], Awaitable[None
 
     async def endpoint(socket: WebSocket) -> None:
         params = socket.query_params
+        if state.faults.down:  # a "ws_down" fault: the ticker is unreachable for a while
+            await socket.send_denial_response(_unavailable())
+            return
         if (
             params.get("api_key") != state.config.api_key
             or params.get("access_token") not in state.tokens
@@ -89,3 +92,9 @@ def _denial() -> Any:
     body = {"status": "error", "message": "Invalid `api_key` or `access_token`.",
             "error_type": "TokenException"}  # fmt: skip
     return JSONResponse(body, status_code=403)
+
+
+def _unavailable() -> Any:
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse("ticker unavailable (sandbox fault)", status_code=503)
