@@ -327,6 +327,10 @@ class BrokerGateway:
             if isinstance(exc, SessionExpired):
                 self._expired(str(exc))
             log.warning("cancel of %s refused: %s", order.client_order_id, exc)
+            async with self._lock(order.client_order_id):
+                if order.status is OrderStatus.PENDING_CANCEL:  # the strategy learns why
+                    back = order.resting_status or OrderStatus.OPEN
+                    self._update(order, back, f"cancel refused: {exc}")
         # Whatever the reply, the broker's book says what became of it (it may have filled).
         await self.refresh(order)
         async with self._lock(order.client_order_id):

@@ -68,7 +68,7 @@ class RetryPolicy:
     """How hard to try.
 
     `attempts` bounds a read (first try included); delays double from `base_delay_s` up to
-    `max_delay_s`. `connect_attempts` bounds a write that could not connect (nothing sent).
+    `max_delay_s`. `connect_attempts` bounds a write Kite never took (no connection, or 429).
     `resolve_polls` and `resolve_delay_s` govern the order-book polls that resolve an order
     whose outcome was lost.
     """
@@ -183,7 +183,9 @@ class KiteHttp:
     ) -> Any:
         """Send a write once and return the reply's `data`.
 
-        Only a connection that could not be opened is tried again (nothing was sent). For an
+        Only a request Kite never took is tried again: a connection that could not be opened,
+        and a 429 (Kite's rate limiter refuses before the request is acted on), after the wait
+        Kite asked for or the back-off. For an
         order call (`category="order"`) Kite's input errors are `OrderRejected` and a lost
         answer raises `OrderOutcomeUnknown`; session calls (login, logout) map errors as reads.
         """
@@ -195,6 +197,12 @@ class KiteHttp:
                 return self._send(
                     method, path, params=params, form=form, write=order_call, auth=auth
                 )
+            except KiteRateLimited as exc:
+                if attempt == attempts:
+                    raise
+                delay = self._retry_after(exc) or self.retry.delay(attempt)
+                log.warning("%s %s: rate limited by Kite; retry in %.2fs", method, path, delay)
+                self.limits.clock.sleep(delay)
             except _NotSent as exc:
                 if attempt == attempts:
                     raise BrokerUnavailable(

@@ -66,7 +66,11 @@ def build_app(state: SandboxState) -> Starlette:
 
     async def guarded(request: Request, handler: Any) -> Any:
         state.requests.append(f"{request.method} {request.url.path}")
-        fault = state.faults.next_http_fault()
+        stall = state.faults.take_request_stall()
+        if stall:
+            await asyncio.sleep(stall)
+            return error(503, "NetworkException", "Gateway timed out (sandbox fault)")
+        fault = state.faults.next_http_fault(request.method)
         if fault is not None:
             status, kind, message = fault
             return error(status, kind, message)
@@ -144,9 +148,14 @@ def build_app(state: SandboxState) -> Starlette:
         stall = state.faults.take_order_stall()
         if stall:
             await asyncio.sleep(stall)
+        if state.faults.take("fail_after_orders"):
+            return error(503, "NetworkException", "Service unavailable (sandbox fault)")
         return ok({"order_id": order.row["order_id"]})
 
     async def modify(request: Request) -> Any:
+        if state.faults.take("reject_modifies"):
+            message = "Maximum allowed order modifications exceeded. (sandbox fault)"
+            return error(400, "OrderException", message)
         form = await form_of(request)
         order = state.book.modify(request.path_params["order_id"], form)
         return ok({"order_id": order.row["order_id"]})

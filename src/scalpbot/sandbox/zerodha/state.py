@@ -228,6 +228,8 @@ class SandboxState:
         count = int(options.get("count", 1))
         seconds = float(options.get("seconds", 0))
         faults = self.faults
+        if kind in ("http_429", "http_5xx"):
+            faults.http_method = str(options.get("method", "")).upper()
         if kind == "http_429":
             faults.http_429 = count
         elif kind == "http_5xx":
@@ -235,6 +237,13 @@ class SandboxState:
         elif kind == "stall_order":
             faults.stall_orders = count
             faults.stall_seconds = seconds or 15.0
+        elif kind == "stall_request":
+            faults.stall_requests = count
+            faults.stall_request_seconds = seconds or 15.0
+        elif kind == "fail_after_order":
+            faults.fail_after_orders = count
+        elif kind == "reject_modify":
+            faults.reject_modifies = count
         elif kind == "expire_tokens":
             self.tokens.clear()
         elif kind in ("ws_drop", "ws_down"):
