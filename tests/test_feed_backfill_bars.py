@@ -72,4 +72,6 @@ def test_bars_of_several_instruments_come_out_in_time_order() -> None:
     agg = BarAggregator(1)
     bars = history(3, 1, 2, key="NSE:SBIN") + history(2, 1, 3)
     filled = agg.accept_backfill(bars, until_ns=at(10, 10))
-    assert [(b.ts, b.instrument_key) for b in filled] == sorted((b.ts, b.instrument_key) for b in bars)
+    assert [(b.ts, b.instrument_key) for b in filled] == sorted(
+        (b.ts, b.instrument_key) for b in bars
+    )

@@ -73,9 +73,7 @@ def _wired(sandbox: SandboxServer, tmp_path: Path) -> tuple[BrokerFeed, KiteTick
     return feed, client, relay
 
 
-async def _collect(
-    feed: BrokerFeed, events: list[Any], until: Any, timeout: float = 30.0
-) -> None:
+async def _collect(feed: BrokerFeed, events: list[Any], until: Any, timeout: float = 30.0) -> None:
     async def read() -> None:
         async for event in feed.events():
             events.append(event)
