@@ -1,9 +1,11 @@
-"""Crash trials: kill a live session with SIGKILL at random moments, restart it, and check that
-nothing was lost, nothing was sent twice, and the books agree with the broker.
+"""Crash trials: kill live and paper sessions with SIGKILL at random moments, restart them, and
+check that nothing was lost, nothing was sent twice, and the books agree with the broker.
 
-Each trial runs `scalpbot run --mode live --broker zerodha` against the Kite sandbox (one-minute
-bars every second, `ma_cross 2/3` on two instruments, so orders flow constantly), kills it at a
-random moment, restarts it with `--resume` (which reconciles with the sandbox's order book
+Trials alternate between a live session on the Kite sandbox and a paper session replaying a bar
+file (see bench/crash_paper.py for what a paper trial checks). Each live trial runs
+`scalpbot run --mode live --broker zerodha` against the Kite sandbox (one-minute bars every
+second, `ma_cross 2/3` on two instruments, so orders flow constantly), kills it at a random
+moment, restarts it with `--resume` (which reconciles with the sandbox's order book
 before trading), lets it trade a little, stops it with SIGINT, and checks:
 
 - sent_twice: no tag appears on more than one order at the broker;
@@ -19,7 +21,7 @@ Half the kills are aimed at the window between the broker accepting an order and
 recording that: the sandbox is told to hold the reply to the next order, and the kill lands
 while it is held.
 
-    .venv/bin/python bench/crash_trials.py [--trials N] [--seed S]
+    .venv/bin/python bench/crash_trials.py [--trials N] [--seed S] [--kinds live,paper]
 
 Target: 200 trials, 0 failures.
 """
@@ -42,6 +44,7 @@ from typing import Any
 
 import httpx
 
+from crash_paper import PaperTrials
 from scalpbot.sandbox.zerodha.server import SandboxServer
 from scalpbot.sandbox.zerodha.state import SandboxConfig
 
@@ -178,24 +181,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--kinds", default="live,paper", help="live, paper or both (alternating)")
     args = parser.parse_args()
+    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    if not kinds or set(kinds) - {"live", "paper"}:
+        parser.error(f"--kinds {args.kinds!r}: give live, paper or live,paper")
     rng = random.Random(args.seed)
     failures: Counter[str] = Counter()
     failed_trials = 0
+    ran: Counter[str] = Counter()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="crash-trials-") as root:
-        trials = Trials(Path(root), rng)
+        live = Trials(Path(root), rng) if "live" in kinds else None
+        paper = PaperTrials(Path(root), rng) if "paper" in kinds else None
         try:
             for number in range(1, args.trials + 1):
-                found = trials.trial(number)
+                kind = kinds[(number - 1) % len(kinds)]
+                runner: Any = live if kind == "live" else paper
+                found = runner.trial(number)
+                ran[kind] += 1
                 failures.update(found)
                 failed_trials += bool(found)
                 if found or number % 10 == 0:
-                    print(f"trial {number}: {', '.join(found) or 'ok'}", flush=True)
+                    print(f"trial {number} ({kind}): {', '.join(found) or 'ok'}", flush=True)
         finally:
-            trials.close()
+            if live is not None:
+                live.close()
     elapsed = time.monotonic() - started
-    print(f"seed {args.seed}: {args.trials} trials in {elapsed:.0f} s, {failed_trials} failed")
+    mix = ", ".join(f"{ran[kind]} {kind}" for kind in kinds)
+    print(
+        f"seed {args.seed}: {args.trials} trials ({mix}) in {elapsed:.0f} s, "
+        f"{failed_trials} failed"
+    )
     for kind in ("sent_twice", "lost", "positions", "fills", "restart"):
         print(f"  {kind:<10} {failures[kind]}")
     raise SystemExit(1 if failed_trials else 0)

@@ -1,0 +1,111 @@
+"""Crash trials of paper sessions (used by bench/crash_trials.py).
+
+A paper session replays a bar file through the paper exchange at full speed; each trial kills
+it with SIGKILL at random moments (once or twice), resumes it with `--resume` until the data
+ends, and compares it with one run never interrupted:
+
+- sent_twice: every client order id is stored once, and no more orders than the reference made;
+- lost: the resumed run made exactly the reference's orders;
+- fills: the store holds exactly the reference's fills (id, side, quantity, price, charges), so
+  P&L from the store's fills is the uninterrupted run's P&L;
+- positions: the net quantity from the store's fills equals the reference's, and the reported
+  trades and final equity are the reference's;
+- restart: every restart resumed the one session and the last one finished cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalpbot.data import write_csv
+from scalpbot.data.series import BarSeries
+
+SCALPBOT = str(Path(sys.executable).with_name("scalpbot"))
+BARS = 8_000
+FILL_COLUMNS = "fill_id, client_order_id, side, quantity, price, charges"
+
+
+def make_walk(path: Path, seed: int = 11) -> Path:
+    """A seeded random walk of minute bars: the MA cross trades it often."""
+    rng = np.random.default_rng(seed)
+    close = 1000 + np.cumsum(rng.normal(0, 1.0, BARS)).round(1)
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    high = np.maximum(open_, close) + rng.integers(0, 5, BARS) / 10
+    low = np.minimum(open_, close) - rng.integers(0, 5, BARS) / 10
+    ts = 1_748_835_900_000_000_000 + np.arange(BARS, dtype=np.int64) * 60_000_000_000
+    write_csv(BarSeries(ts, open_, high, low, close, np.full(BARS, 100.0)), path)
+    return path
+
+
+def _rows(home: Path, query: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(home / "scalpbot.db") as db:
+        return db.execute(query).fetchall()
+
+
+class PaperTrials:
+    """Paper crash trials under `root`, all on one data file and one reference run."""
+
+    def __init__(self, root: Path, rng: random.Random) -> None:
+        self.root = root
+        self.rng = rng
+        self.data = make_walk(root / "walk.csv")
+        reference = root / "paper-reference"
+        subprocess.run(self._command(reference, root / "reference.json"), check=True,
+                       capture_output=True, timeout=600)  # fmt: skip
+        self.report = json.loads((root / "reference.json").read_text())
+        self.orders = {cid for (cid,) in _rows(reference, "select client_order_id from orders")}
+        self.fills = set(_rows(reference, f"select {FILL_COLUMNS} from fills"))
+
+    def _command(self, home: Path, out: Path, *extra: str) -> list[str]:
+        return [
+            SCALPBOT, "run", "--home", str(home), "--feed", "replay", "--data", str(self.data),
+            "--speed", "max", "--strategy", "ma_cross", "--param", "fast=5", "--param", "slow=20",
+            "--param", "long_only=false", "--json", str(out), "--quiet", *extra,
+        ]  # fmt: skip
+
+    def trial(self, number: int) -> list[str]:
+        home, out = self.root / f"paper-{number}", self.root / f"paper-{number}.json"
+        failures: list[str] = []
+        for _ in range(self.rng.randint(1, 2)):
+            process = subprocess.Popen(
+                self._command(home, out, "--resume"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            time.sleep(self.rng.uniform(0.2, 2.5))
+            if process.poll() is not None:
+                break  # it finished first: nothing left to kill
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        done = subprocess.run(self._command(home, out, "--resume"), capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+        sessions = _rows(home, "select count(*) from trading_sessions")[0][0]
+        if done.returncode != 0 or sessions != 1:
+            print(f"  paper trial {number}: restart: {done.stderr.strip()[-300:]}",
+                  file=sys.stderr)  # fmt: skip
+            return ["restart"]
+        ids = [cid for (cid,) in _rows(home, "select client_order_id from orders")]
+        if max(Counter(ids).values(), default=0) > 1 or len(ids) > len(self.orders):
+            failures.append("sent_twice")
+        if set(ids) != self.orders:
+            failures.append("lost")
+        if set(_rows(home, f"select {FILL_COLUMNS} from fills")) != self.fills:
+            failures.append("fills")
+        report = json.loads(out.read_text())
+        same = (report["trades"], report["final_equity"]) == (
+            self.report["trades"],
+            self.report["final_equity"],
+        )
+        if not same:
+            failures.append("positions")
+        return failures
