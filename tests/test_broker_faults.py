@@ -214,3 +214,25 @@ def test_a_cancel_lost_to_a_5xx_is_settled_from_the_book(
     order = asyncio.run(scenario())
     [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
     assert row["status"] == "CANCELLED" and order.status is S.CANCELLED
+
+
+def test_a_cancel_asked_before_the_broker_answered_the_order_is_sent_after_it(
+    sandbox: SandboxServer, broker: ZerodhaBroker
+) -> None:
+    """A stopping session cancels every working order, including one whose placing is still
+    unanswered: the cancel waits for the answer (here lost, so found by its tag) and is then
+    sent, instead of failing on an order that is not at the broker yet."""
+
+    async def scenario() -> Order:
+        desk = Desk(broker)
+        control(sandbox, "fault", {"kind": "stall_order", "seconds": 1})
+        order = desk.order(order_type=OrderType.LIMIT, price=Decimal("100"))
+        assert order.status is S.PENDING_SUBMIT
+        desk.manager.cancel(order)
+        await desk.until(lambda: order.status is S.CANCELLED, "cancelled")
+        await desk.settle()
+        return order
+
+    order = asyncio.run(scenario())
+    [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
+    assert row["status"] == "CANCELLED"

@@ -107,6 +107,11 @@ class OrderManager:
         """Ask to cancel a working order; a no-op for one already final or being cancelled."""
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
+        if order.status is OrderStatus.PENDING_SUBMIT:
+            # Sent, not yet answered (a live broker): there is nothing to cancel yet. The
+            # gateway cancels it once the broker has answered, if it is still working then.
+            self.gateway.cancel(order)
+            return
         order.transition(OrderStatus.PENDING_CANCEL, self.clock.now_ns())
         self.gateway.cancel(order)
 

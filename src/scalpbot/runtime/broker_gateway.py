@@ -316,6 +316,8 @@ class BrokerGateway:
 
     async def _cancel(self, order: Order) -> None:
         await self._wait_submitted(order)
+        if not order.is_working:
+            return  # filled or refused before the cancel could be sent
         if order.broker_order_id is None:
             if order.status is OrderStatus.UNKNOWN:
                 await self._resolve(order)

@@ -39,6 +39,7 @@ from scalpbot.brokers.zerodha.instruments import (
 from scalpbot.brokers.zerodha.orders import KiteOrders, Price
 from scalpbot.brokers.zerodha.rate_limit import Category, Clock, KiteRateLimits
 from scalpbot.brokers.zerodha.session import KiteSession
+from scalpbot.brokers.zerodha.shapes import expect_member_rows, expect_object, expect_rows
 from scalpbot.domain import (
     IST,
     Bar,
@@ -209,23 +210,26 @@ class ZerodhaBroker:
     # -- account -------------------------------------------------------------------------------
 
     def get_profile(self) -> Profile:
-        return mapping.profile_from_kite(self._get("/user/profile"))
+        return mapping.profile_from_kite(
+            expect_object(self._get("/user/profile"), "GET /user/profile")
+        )
 
     def get_funds(self, segment: str = "equity") -> Funds:
         """Cash and margin of one segment ("equity" or "commodity")."""
-        return mapping.funds_from_kite(self._get("/user/margins"), segment)
+        data = expect_object(self._get("/user/margins"), "GET /user/margins")
+        return mapping.funds_from_kite(data, segment)
 
     def get_positions(self, which: str = "net") -> list[Position]:
         """Positions; `which` is "net" (Kite's net book, default) or "day" (today's trades)."""
         if which not in ("net", "day"):
             raise ConfigError(f"positions are 'net' or 'day', not {which!r}")
         data = self._get("/portfolio/positions")
-        rows = data.get(which) if isinstance(data, Mapping) else None
-        return [mapping.position_from_kite(row, self.master) for row in rows or []]
+        rows = expect_member_rows(data, which, "GET /portfolio/positions")
+        return [mapping.position_from_kite(row, self.master) for row in rows]
 
     def get_holdings(self) -> list[Position]:
-        rows = self._get("/portfolio/holdings")
-        return [mapping.holding_from_kite(row, self.master) for row in rows or []]
+        rows = expect_rows(self._get("/portfolio/holdings"), "GET /portfolio/holdings")
+        return [mapping.holding_from_kite(row, self.master) for row in rows]
 
     # -- quotes and history --------------------------------------------------------------------
 

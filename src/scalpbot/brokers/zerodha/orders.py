@@ -20,6 +20,7 @@ from scalpbot.brokers.zerodha.constants import TAG_MAX_LENGTH, VARIETIES
 from scalpbot.brokers.zerodha.errors import OrderOutcomeUnknown
 from scalpbot.brokers.zerodha.http import KiteHttp
 from scalpbot.brokers.zerodha.instruments import InstrumentMaster, KiteInstrument
+from scalpbot.brokers.zerodha.shapes import expect_rows
 from scalpbot.domain import (
     BrokerError,
     BrokerUnavailable,
@@ -53,10 +54,7 @@ class KiteOrders:
     def rows(self, path: str = "/orders") -> list[Mapping[str, Any]]:
         """Kite's raw order rows (the day's book, or one order's history)."""
         self._ready()
-        data = self.http.get(path)
-        if not isinstance(data, list):
-            raise BrokerUnavailable(f"GET {path}: expected a list from Kite")
-        return data
+        return expect_rows(self.http.get(path), f"GET {path}")
 
     def book(self) -> list[Order]:
         return [mapping.order_from_kite(row, self._master()) for row in self.rows()]
@@ -233,9 +231,13 @@ def order_id_checked(order_id: str) -> str:
 
 
 def order_id_of(data: Any, what: str) -> str:
+    """The order id of a successful order call's reply. A success without one leaves the
+    outcome unknown (Kite may well have acted): the caller resolves it from the book."""
     oid = data.get("order_id") if isinstance(data, Mapping) else None
     if not oid:
-        raise BrokerError(f"{what}: Kite's reply carries no order_id")
+        raise OrderOutcomeUnknown(
+            f"{what}: Kite's reply carries no order_id; the outcome of the request is unknown"
+        )
     return str(oid)
 
 
