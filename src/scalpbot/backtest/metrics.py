@@ -30,7 +30,14 @@ import numpy.typing as npt
 from scalpbot.domain.errors import DataError
 from scalpbot.domain.trade import TradeRecord
 
-__all__ = ["METRIC_KEYS", "compute_metrics", "daily_returns", "drawdown_pct", "ist_day_index"]
+__all__ = [
+    "METRIC_KEYS",
+    "calmar_ratio",
+    "compute_metrics",
+    "daily_returns",
+    "drawdown_pct",
+    "ist_day_index",
+]
 
 METRIC_KEYS: Final[tuple[str, ...]] = (
     "net_pnl",
@@ -95,6 +102,22 @@ def compute_metrics(
         "exposure_pct": float(held.mean() * 100.0) if held.size else None,
         "charges": _money(total_charges),
     }
+
+
+def calmar_ratio(metrics: Metrics) -> float | None:
+    """Calmar ratio = CAGR (%) / maximum drawdown (%), both from `compute_metrics`.
+
+    Return per unit of worst pain: an optimiser ranking by it prefers a steady 20 % a year
+    with a 5 % drawdown (4.0) to 40 % with a 30 % drawdown (1.33). It is derived here rather
+    than stored in every backtest's metrics, so `scalpbot backtest`'s JSON keeps its keys.
+    None when CAGR is undefined (under a day of data) or the drawdown is zero (no loss ever:
+    the ratio would be infinite).
+    """
+    cagr = metrics.get("cagr")
+    drawdown = metrics.get("max_drawdown_pct")
+    if cagr is None or drawdown is None or drawdown < _ZERO_DEVIATION:
+        return None
+    return _finite(float(cagr) / float(drawdown))
 
 
 def ist_day_index(bars_ts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

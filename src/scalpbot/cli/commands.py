@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "db": "scalpbot.cli.db:db_command",
     "init": "scalpbot.cli.init:init_command",
     "login": "scalpbot.cli.login:login_command",
+    "optimize": "scalpbot.cli.optimize:optimize_command",
     "run": "scalpbot.cli.run:run_command",
     "sandbox": "scalpbot.cli.sandbox:sandbox_command",
     "serve": "scalpbot.cli.serve:serve_command",

@@ -20,6 +20,7 @@ checks, sizing and managed exits in all three.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -27,6 +28,7 @@ from typing import Any, ClassVar, Protocol
 from scalpbot.domain import Bar, ConfigError, Fill, Instrument, Order, Position, Tick
 from scalpbot.strategies.exits import ExitLike
 from scalpbot.strategies.params import Param
+from scalpbot.strategies.search import SearchRange
 
 
 class StrategyContext(Protocol):
@@ -86,6 +88,8 @@ class Strategy:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    search_space: ClassVar[Mapping[str, SearchRange]] = {}
+    """Parameter name → the values `scalpbot optimize` tries when given no `--space`."""
     ctx: StrategyContext
 
     def __init__(self, **params: Any) -> None:

@@ -1,7 +1,9 @@
 """Declared strategy parameters: type, default and range in one place.
 
 Declaring them (instead of reading loose kwargs) lets the CLI parse `--param k=v`, the dashboard
-generate forms and the optimiser generate search spaces from the same declaration.
+generate forms and the optimiser check every swept value against the same declaration. (What is
+worth sweeping is narrower than what is valid: a strategy states that in `search_space`, see
+`search.py`.)
 """
 
 from __future__ import annotations

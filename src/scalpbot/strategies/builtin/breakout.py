@@ -8,11 +8,15 @@ a day, exiting at `exit_time` at the latest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from scalpbot.domain import Bar, ConfigError
 from scalpbot.indicators import ATR, Donchian
 from scalpbot.strategies.base import Strategy
 from scalpbot.strategies.exits import ExitOffset, atr, price
 from scalpbot.strategies.params import BoolParam, ChoiceParam, FloatParam, IntParam
+from scalpbot.strategies.search import SearchRange
 
 _IST_OFFSET_S = 19_800
 _NS = 1_000_000_000
@@ -38,6 +42,10 @@ class Breakout(Strategy):
     exit_time = IntParam(1515, low=915, high=1530, doc="opening range: flat by HHMM IST")
     stop_atr = FloatParam(2.0, low=0, high=10, step=0.5, doc="Donchian stop in ATRs (0: none)")
     long_only = BoolParam(False, doc="only long trades")
+    search_space: ClassVar[Mapping[str, SearchRange]] = {
+        "period": SearchRange(10, 60, 10),
+        "stop_atr": SearchRange(0.0, 3.0, 1.0),
+    }
 
     def validate(self) -> None:
         _, minutes = divmod(self.exit_time, 100)

@@ -7,10 +7,14 @@ exactly equal neither create nor hide a cross, so integer-priced data does not f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from scalpbot.domain import Bar, ConfigError
 from scalpbot.indicators import EMA, SMA
 from scalpbot.strategies.base import Strategy
 from scalpbot.strategies.params import BoolParam, ChoiceParam, IntParam
+from scalpbot.strategies.search import SearchRange
 
 
 class MACross(Strategy):
@@ -24,6 +28,10 @@ class MACross(Strategy):
     slow = IntParam(30, low=2, high=2000, step=1, doc="bars in the slow average")
     kind = ChoiceParam("sma", choices=("sma", "ema"), doc="simple or exponential averages")
     long_only = BoolParam(True, doc="only long trades; a down-cross just exits")
+    search_space: ClassVar[Mapping[str, SearchRange]] = {
+        "fast": SearchRange(5, 30, 5),
+        "slow": SearchRange(20, 100, 10),
+    }
 
     def validate(self) -> None:
         if self.fast >= self.slow:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from scalpbot.domain import Bar, ConfigError
 from scalpbot.indicators import RSI
 from scalpbot.strategies.base import Strategy
 from scalpbot.strategies.exits import pct
 from scalpbot.strategies.params import BoolParam, FloatParam, IntParam
+from scalpbot.strategies.search import SearchRange
 
 
 class RSIReversion(Strategy):
@@ -19,6 +23,11 @@ class RSIReversion(Strategy):
     exit_level = FloatParam(50.0, low=1, high=99, step=5, doc="exit when RSI crosses back here")
     long_only = BoolParam(True, doc="only long trades")
     stop_pct = FloatParam(0.0, low=0, high=20, step=0.5, doc="stop-loss % from entry (0: none)")
+    search_space: ClassVar[Mapping[str, SearchRange]] = {
+        "period": SearchRange(7, 21, 7),
+        "oversold": SearchRange(20.0, 35.0, 5.0),
+        "overbought": SearchRange(65.0, 80.0, 5.0),
+    }
 
     def validate(self) -> None:
         if not self.oversold < self.exit_level < self.overbought:
