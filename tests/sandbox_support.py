@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,3 +97,32 @@ trading:
     - name: ma_cross
       params: {{fast: 2, slow: 3, long_only: false}}
 {extra}"""
+
+
+SCALPBOT = str(Path(sys.executable).with_name("scalpbot"))
+
+
+def live_home(tmp_path: Path, server: SandboxServer, extra: str = "") -> Path:
+    """A scalpbot home that trades live on `server` (see `live_config`), logged in."""
+    home = tmp_path / "home"
+    subprocess.run([SCALPBOT, "init", "--home", str(home)], check=True, capture_output=True)
+    (home / "config.yaml").write_text(live_config(server, extra), encoding="utf-8")
+    with (home / "secrets.env").open("a", encoding="utf-8") as secrets:
+        secrets.write(f"SCALPBOT__BROKER__API_SECRET={API_SECRET}\n")
+    login = subprocess.run(
+        [SCALPBOT, "login", "zerodha", "--home", str(home), "--url",
+         redirected_login_url(server)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert "logged in to zerodha as SB0001" in login.stdout
+    return home
+
+
+def start_live(home: Path, *extra: str) -> subprocess.Popen[str]:
+    """`scalpbot run --mode live` on `home`, in the background."""
+    return subprocess.Popen(
+        [SCALPBOT, "run", "--home", str(home), "--mode", "live", "--broker", "zerodha",
+         "--quiet", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip

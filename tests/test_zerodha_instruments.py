@@ -300,6 +300,10 @@ def test_refresh_writes_the_cache_and_load_reads_it(tmp_path: Path) -> None:
         (HEADER + "\n", "has no tradable instruments; kept the cached master"),
         (csv_text("1,2,X,X,0,,0,zz,1,EQ,NSE,NSE"), "unreadable .*column tick_size.*; kept the"),
         (
+            HEADER.replace(",tick_size", "") + "\n1,2,INFY,INFOSYS,0,,0,1,EQ,NSE,NSE\n",
+            "header lacks column\\(s\\) tick_size.*; kept the",
+        ),
+        (
             csv_text(*published("instruments_all.csv").splitlines()[1:40]),
             "has 39 rows, fewer than 50% of the 99 in the cached master; refused",
         ),

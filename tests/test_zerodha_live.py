@@ -20,12 +20,11 @@ import pytest
 
 from sandbox_support import (
     API_KEY,
-    API_SECRET,
     control,
-    live_config,
+    live_home,
     logged_in_broker,
-    redirected_login_url,
     running_sandbox,
+    start_live,
 )
 from sandbox_support import wait_until as wait_for
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
@@ -212,28 +211,13 @@ def test_an_order_refused_for_a_lost_answer_is_unknown_not_rejected(
 
 # -- the whole product: scalpbot run --mode live, killed and resumed -------------------------
 def _home(tmp_path: Path, sandbox: SandboxServer) -> Path:
-    home = tmp_path / "home"
-    subprocess.run([SCALPBOT, "init", "--home", str(home)], check=True, capture_output=True)
-    (home / "config.yaml").write_text(live_config(sandbox), encoding="utf-8")
-    with (home / "secrets.env").open("a", encoding="utf-8") as secrets:
-        secrets.write(f"SCALPBOT__BROKER__API_SECRET={API_SECRET}\n")
-    login = subprocess.run(
-        [SCALPBOT, "login", "zerodha", "--home", str(home), "--url",
-         redirected_login_url(sandbox)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert login.returncode == 0, login.stderr
-    assert "logged in to zerodha as SB0001" in login.stdout
+    home = live_home(tmp_path, sandbox)
     assert os.stat(home / "tokens" / "zerodha.json").st_mode & 0o777 == 0o600
     return home
 
 
 def _live(home: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [SCALPBOT, "run", "--home", str(home), "--mode", "live", "--broker", "zerodha",
-         "--quiet", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    return start_live(home, *extra)
 
 
 def _db(home: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:

@@ -77,6 +77,8 @@ def build_app(state: SandboxState) -> Starlette:
         refused = authorised(request)
         if refused is not None:
             return refused
+        if state.faults.take_malformed(request.url.path):
+            return ok("<sandbox fault: a reply of the wrong shape>")
         try:
             return await handler(request)
         except KiteInputError as exc:

@@ -7,6 +7,7 @@ past the client's timeout, so the outcome is unknown to it), "stall_request" (th
 requests are held for `seconds`, then answered 503 with nothing done: a timeout before the
 broker took the order), "fail_after_order" (the next order is accepted, then answered 503),
 "reject_modify" (the next `count` modifications are refused as Kite refuses one it cannot make),
+"malformed" (the next `count` replies to `path` are a success whose `data` has the wrong shape),
 "expire_tokens" (every access token stops
 working, as at 06:00 IST), "ws_drop" (every ticker connection is closed), "ws_down" (every
 ticker connection is closed and new ones are refused with HTTP 503 for `seconds`, while the
@@ -27,6 +28,7 @@ KINDS = (
     "stall_request",
     "fail_after_order",
     "reject_modify",
+    "malformed",
     "expire_tokens",
     "ws_drop",
     "ws_down",
@@ -45,6 +47,8 @@ class Faults:
     stall_request_seconds: float = 0.0
     fail_after_orders: int = 0
     reject_modifies: int = 0
+    malformed: int = 0
+    malformed_path: str = ""
     http_method: str = ""  # the HTTP faults hit only requests of this method ("" = any)
     silent_until: float = 0.0  # monotonic time; inf = until turned off
     down_until: float = 0.0  # monotonic time until which new ticker connections are refused
@@ -59,6 +63,9 @@ class Faults:
             self.http_5xx -= 1
             return 503, "NetworkException", "Service unavailable (sandbox fault)"
         return None
+
+    def take_malformed(self, path: str) -> bool:
+        return path == self.malformed_path and self.take("malformed")
 
     def take_request_stall(self) -> float:
         if self.stall_requests > 0:
@@ -93,7 +100,8 @@ class Faults:
 
     def clear(self) -> None:
         self.http_429 = self.http_5xx = self.stall_orders = 0
-        self.stall_requests = self.fail_after_orders = self.reject_modifies = 0
+        self.stall_requests = self.fail_after_orders = self.reject_modifies = self.malformed = 0
+        self.malformed_path = ""
         self.stall_request_seconds = 0.0
         self.http_method = ""
         self.stall_seconds = 0.0

@@ -244,6 +244,9 @@ class SandboxState:
             faults.fail_after_orders = count
         elif kind == "reject_modify":
             faults.reject_modifies = count
+        elif kind == "malformed":
+            faults.malformed = count
+            faults.malformed_path = str(options.get("path", ""))
         elif kind == "expire_tokens":
             self.tokens.clear()
         elif kind in ("ws_drop", "ws_down"):
