@@ -81,14 +81,15 @@ def order_columns(order: Order) -> dict[str, Any]:
     }
 
 
-def history_row(order_id: int, seq: int, change: StatusChange) -> OrderStatusRow:
-    return OrderStatusRow(
-        order_id=order_id,
-        seq=seq,
-        ts=change.ts,
-        status=OrderStatus(change.status).value,
-        reason=change.reason,
-    )
+def history_columns(order_id: int, seq: int, change: StatusChange) -> dict[str, Any]:
+    """One row of `order_status_history`, as the columns to insert."""
+    return {
+        "order_id": order_id,
+        "seq": seq,
+        "ts": change.ts,
+        "status": OrderStatus(change.status).value,
+        "reason": change.reason,
+    }
 
 
 def order_of(row: OrderRow, history: Iterable[OrderStatusRow]) -> Order:

@@ -6,20 +6,37 @@ order exactly, history included."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scalpbot.domain import Order, OrderStatus, StatusChange
-from scalpbot.store.convert import history_row, order_columns, order_of
+from scalpbot.store.convert import history_columns, order_columns, order_of
 from scalpbot.store.errors import RecordNotFound, StoreError
 from scalpbot.store.models import OrderRow, OrderStatusRow, TradingSessionRow
 from scalpbot.store.repositories.base import Repository, require_int, require_text
 
 WORKING = tuple(status.value for status in OrderStatus if status.is_working)
 
+_ORDERS: Table = OrderRow.__table__  # type: ignore[assignment]
+_HISTORY: Table = OrderStatusRow.__table__  # type: ignore[assignment]
+_SESSIONS: Table = TradingSessionRow.__table__  # type: ignore[assignment]
+_FIND_ORDER = select(_ORDERS.c.id, _ORDERS.c.session_id).where(
+    _ORDERS.c.client_order_id == bindparam("cid")
+)
+_FIND_SESSION = select(_SESSIONS.c.id).where(_SESSIONS.c.id == bindparam("sid"))
+_INSERT_ORDER = insert(_ORDERS)
+_UPDATE_ORDER = update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id"))
+_STORED_HISTORY = (
+    select(_HISTORY.c.seq, _HISTORY.c.ts, _HISTORY.c.status, _HISTORY.c.reason)
+    .where(_HISTORY.c.order_id == bindparam("row_id"))
+    .order_by(_HISTORY.c.seq)
+)
+_INSERT_HISTORY = insert(_HISTORY)
 
-def _same_change(stored: OrderStatusRow, change: StatusChange) -> bool:
+
+def _same_change(stored: Any, change: StatusChange) -> bool:
     return (stored.ts, stored.status, stored.reason) == (
         change.ts,
         OrderStatus(change.status).value,
@@ -27,7 +44,7 @@ def _same_change(stored: OrderStatusRow, change: StatusChange) -> bool:
     )
 
 
-def _check_history(order: Order, stored: list[OrderStatusRow]) -> None:
+def _check_history(order: Order, stored: list[Any]) -> None:
     """The stored history must be the start of the order's: anything else is another order
     under the same id, or a rewritten past, and must not be papered over."""
     if len(stored) > len(order.history):
@@ -57,36 +74,39 @@ def _orders_with_history(db: Session, rows: list[OrderRow]) -> list[Order]:
 
 class OrderRepository(Repository):
     def save(self, order: Order, session_id: int) -> None:
-        """Insert or update `order` (by client order id) with its new status changes."""
+        """Insert or update `order` (by client order id) with its new status changes.
+
+        This is the journal write every order waits for before it is sent, so it runs prepared
+        Core statements (built once, below) rather than ORM objects: building an insert of
+        thirty columns costs SQLAlchemy far more than SQLite takes to store it.
+        """
         cid = require_text(order.client_order_id, "client order id", 64)
         session_id = require_int(session_id, "session id")
         columns = order_columns(order)
         with self._write(f"saving order {cid!r}") as db:
-            row = db.scalars(select(OrderRow).where(OrderRow.client_order_id == cid)).first()
-            if row is None:
-                if db.get(TradingSessionRow, session_id) is None:
+            conn = db.connection()
+            found = conn.execute(_FIND_ORDER, {"cid": cid}).first()
+            if found is None:
+                if conn.execute(_FIND_SESSION, {"sid": session_id}).first() is None:
                     raise RecordNotFound(f"order {cid!r}: no trading session with id {session_id}")
-                row = OrderRow(session_id=session_id, **columns)
-                db.add(row)
-                db.flush()
-                stored: list[OrderStatusRow] = []
+                result = conn.execute(_INSERT_ORDER, {"session_id": session_id, **columns})
+                key = result.inserted_primary_key
+                assert key is not None
+                row_id = int(key[0])
+                stored: list[Any] = []
             else:
-                if row.session_id != session_id:
-                    raise StoreError(
-                        f"order {cid!r} belongs to session {row.session_id}, not {session_id}"
-                    )
-                stored = list(
-                    db.scalars(
-                        select(OrderStatusRow)
-                        .where(OrderStatusRow.order_id == row.id)
-                        .order_by(OrderStatusRow.seq)
-                    )
-                )
+                row_id, owner = int(found.id), int(found.session_id)
+                if owner != session_id:
+                    raise StoreError(f"order {cid!r} belongs to session {owner}, not {session_id}")
+                stored = list(conn.execute(_STORED_HISTORY, {"row_id": row_id}))
                 _check_history(order, stored)
-                for name, value in columns.items():
-                    setattr(row, name, value)
-            for seq in range(len(stored), len(order.history)):
-                db.add(history_row(row.id, seq, order.history[seq]))
+                conn.execute(_UPDATE_ORDER, {"row_id": row_id, **columns})
+            new = [
+                history_columns(row_id, seq, order.history[seq])
+                for seq in range(len(stored), len(order.history))
+            ]
+            if new:
+                conn.execute(_INSERT_HISTORY, new)
 
     def get(self, client_order_id: str) -> Order | None:
         with self._read(f"reading order {client_order_id!r}") as db:
