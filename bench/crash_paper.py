@@ -36,15 +36,15 @@ BARS = 8_000
 FILL_COLUMNS = "fill_id, client_order_id, side, quantity, price, charges"
 
 
-def make_walk(path: Path, seed: int = 11) -> Path:
+def make_walk(path: Path, seed: int = 11, bars: int = BARS) -> Path:
     """A seeded random walk of minute bars: the MA cross trades it often."""
     rng = np.random.default_rng(seed)
-    close = 1000 + np.cumsum(rng.normal(0, 1.0, BARS)).round(1)
+    close = 1000 + np.cumsum(rng.normal(0, 1.0, bars)).round(1)
     open_ = np.concatenate([[close[0]], close[:-1]])
-    high = np.maximum(open_, close) + rng.integers(0, 5, BARS) / 10
-    low = np.minimum(open_, close) - rng.integers(0, 5, BARS) / 10
-    ts = 1_748_835_900_000_000_000 + np.arange(BARS, dtype=np.int64) * 60_000_000_000
-    write_csv(BarSeries(ts, open_, high, low, close, np.full(BARS, 100.0)), path)
+    high = np.maximum(open_, close) + rng.integers(0, 5, bars) / 10
+    low = np.minimum(open_, close) - rng.integers(0, 5, bars) / 10
+    ts = 1_748_835_900_000_000_000 + np.arange(bars, dtype=np.int64) * 60_000_000_000
+    write_csv(BarSeries(ts, open_, high, low, close, np.full(bars, 100.0)), path)
     return path
 
 

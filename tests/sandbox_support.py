@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -126,3 +127,19 @@ def start_live(home: Path, *extra: str) -> subprocess.Popen[str]:
          "--quiet", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+def kill_after_orders(home: Path, server: SandboxServer, orders: int) -> None:
+    """Run a live session on `home` until the broker holds `orders` orders, then SIGKILL it."""
+    session = start_live(home)
+    try:
+        wait_until(lambda: len(control(server, "orders")["orders"]) >= orders, timeout=40)
+    finally:
+        session.send_signal(signal.SIGKILL)
+        session.wait(timeout=10)
+
+
+def broker_row(server: SandboxServer, tag: str) -> dict[str, Any]:
+    """The one order at the broker carrying `tag` (fails if there is not exactly one)."""
+    [row] = [r for r in control(server, "orders")["orders"] if r["tag"] == tag]
+    return dict(row)

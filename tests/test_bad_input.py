@@ -24,7 +24,14 @@ from typing import Any
 
 import pytest
 
-from sandbox_support import control, live_home, running_sandbox, start_live, wait_until
+from sandbox_support import (
+    control,
+    kill_after_orders,
+    live_home,
+    running_sandbox,
+    start_live,
+    wait_until,
+)
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
 from scalpbot.brokers.zerodha.http import RetryPolicy
 from scalpbot.data import sample_path
@@ -117,12 +124,7 @@ def test_a_live_resume_against_a_malformed_order_book_refuses_and_changes_nothin
 ) -> None:
     with running_sandbox(time_scale=60) as sandbox:
         home = live_home(tmp_path, sandbox)
-        first = start_live(home)
-        try:
-            wait_until(lambda: len(control(sandbox, "orders")["orders"]) >= 2, timeout=40)
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(timeout=10)
+        kill_after_orders(home, sandbox, 2)
         orders = _table(home, "select * from orders order by id")
         fills = _table(home, "select * from fills order by id")
         at_broker = control(sandbox, "orders")["by_tag"]

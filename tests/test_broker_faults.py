@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from sandbox_support import control, logged_in_broker, running_sandbox
+from sandbox_support import broker_row, control, logged_in_broker, running_sandbox
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
 from scalpbot.domain import Order, OrderStatus, OrderType, Side
 from scalpbot.engine.bus import EventBus
@@ -155,7 +155,7 @@ def test_a_refused_modification_leaves_the_order_as_the_broker_has_it(
         return order
 
     order = asyncio.run(scenario())
-    [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
+    row = broker_row(sandbox, order.client_order_id)
     assert (row["status"], row["price"]) == ("OPEN", 103.0)
     assert order.status is S.OPEN and order.price == Decimal("103")
     assert _book(sandbox)["by_tag"][order.client_order_id] == 1
@@ -184,7 +184,7 @@ def test_a_partial_fill_then_a_cancel_keeps_the_filled_part(
     order: Order = desk.done  # type: ignore[attr-defined]
     assert order.filled_quantity == 100 and order.status is S.CANCELLED
     assert desk.portfolio.position_quantity("NSE:SBIN") == _broker_position(sandbox) == 100
-    [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
+    row = broker_row(sandbox, order.client_order_id)
     assert (row["status"], row["filled_quantity"], row["cancelled_quantity"]) == (
         "CANCELLED",
         100,
@@ -212,7 +212,7 @@ def test_a_cancel_lost_to_a_5xx_is_settled_from_the_book(
         return order
 
     order = asyncio.run(scenario())
-    [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
+    row = broker_row(sandbox, order.client_order_id)
     assert row["status"] == "CANCELLED" and order.status is S.CANCELLED
 
 
@@ -234,5 +234,5 @@ def test_a_cancel_asked_before_the_broker_answered_the_order_is_sent_after_it(
         return order
 
     order = asyncio.run(scenario())
-    [row] = [r for r in _book(sandbox)["orders"] if r["tag"] == order.client_order_id]
+    row = broker_row(sandbox, order.client_order_id)
     assert row["status"] == "CANCELLED"

@@ -13,10 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from scalpbot.data import write_csv
-from scalpbot.data.series import BarSeries
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from crash_paper import make_walk  # the crash trials' data, shared
 
 SCALPBOT = [sys.executable, "-m", "scalpbot"]
 BARS = 20_000
@@ -25,14 +23,7 @@ KINDS = "SELECT kind, COUNT(*) FROM events"
 
 
 def make_data(path: Path) -> Path:
-    rng = np.random.default_rng(11)
-    close = 1000 + np.cumsum(rng.normal(0, 1.0, BARS)).round(1)
-    open_ = np.concatenate([[close[0]], close[:-1]])
-    high = np.maximum(open_, close) + rng.integers(0, 5, BARS) / 10
-    low = np.minimum(open_, close) - rng.integers(0, 5, BARS) / 10
-    ts = 1_748_835_900_000_000_000 + np.arange(BARS, dtype=np.int64) * 60_000_000_000
-    write_csv(BarSeries(ts, open_, high, low, close, np.full(BARS, 100.0)), path)
-    return path
+    return make_walk(path, seed=11, bars=BARS)
 
 
 def command(home: Path, data: Path, out: Path, *extra: str) -> list[str]:

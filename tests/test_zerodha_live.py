@@ -21,6 +21,7 @@ import pytest
 from sandbox_support import (
     API_KEY,
     control,
+    kill_after_orders,
     live_home,
     logged_in_broker,
     running_sandbox,
@@ -246,12 +247,7 @@ def test_a_live_session_trades_is_killed_and_reconciles_on_restart(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     home = _home(tmp_path, sandbox)
-    first = _live(home)
-    try:
-        wait_for(lambda: len(control(sandbox, "orders")["orders"]) >= 3, timeout=40)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+    kill_after_orders(home, sandbox, 3)
     second = _live(home, "--resume", "--json", str(tmp_path / "report.json"))
     try:
         wait_for(lambda: _db(home, "select count(*) from events where kind='reconciled'")[0][0],
