@@ -37,11 +37,13 @@ from scalpbot.api.routers import (
     broker_login,
     brokers,
     dashboard_actions,
+    optimizations,
     settings,
     status_control,
     strategies,
     ws,
 )
+from scalpbot.api.sweeps import SweepIndex
 from scalpbot.config import layout, load_settings
 from scalpbot.domain import ScalpbotError
 from scalpbot.runtime.factory import RunOptions
@@ -52,11 +54,11 @@ from scalpbot.store import Store
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
-REST API of a scalpbot installation: session status and control, brokers, strategies and
-backtests, settings. Authenticate with `POST /api/login` (then the session cookie, with
-`X-CSRF-Token` on changes, or `Authorization: Bearer <token>`) or with an API token as a
-bearer token. Money is given as text (exact decimals). The push channel is the WebSocket
-`/ws` (see docs/api.md)."""
+REST API of a scalpbot installation: session status and control, brokers, strategies,
+backtests and parameter sweeps, settings. Authenticate with `POST /api/login` (then the
+session cookie, with `X-CSRF-Token` on changes, or `Authorization: Bearer <token>`) or with
+an API token as a bearer token. Money is given as text (exact decimals). The push channel is
+the WebSocket `/ws` (see docs/api.md)."""
 
 
 def open_store(home: Path) -> Store:
@@ -92,6 +94,7 @@ def create_app(
             auth=Authenticator(the_store),
             hub=hub,
             jobs=BacktestJobs(the_store),
+            sweeps=SweepIndex(the_store),
         )
         app.state.api = context
         hub.start()
@@ -118,7 +121,7 @@ def create_app(
     )
     app.state.api = None
     errors.install(app)
-    for module in (auth, status_control, brokers, strategies, settings, ws):
+    for module in (auth, status_control, brokers, strategies, optimizations, settings, ws):
         app.include_router(module.router)
     app.include_router(broker_login.router)
     app.add_middleware(

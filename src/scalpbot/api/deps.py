@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from scalpbot.api.auth import Authenticator, Principal
 from scalpbot.api.jobs import BacktestJobs
 from scalpbot.api.push import PushHub
+from scalpbot.api.sweeps import SweepIndex
 from scalpbot.runtime.control import SessionControl
 from scalpbot.runtime.manager import SessionConflict, SessionManager
 from scalpbot.store import Store
@@ -29,6 +30,7 @@ class ApiContext:
     auth: Authenticator
     hub: PushHub
     jobs: BacktestJobs
+    sweeps: SweepIndex
 
 
 def api_context(request: Request) -> ApiContext:

@@ -4,7 +4,8 @@ The pages hold no trading logic: each is a Jinja2 template (autoescaped, so no u
 can become markup) plus a small script of `scalpbot/web/static/js` that calls the `/api/*`
 endpoints with the session cookie and the `X-CSRF-Token` header, and listens on `/ws`. The
 HTML partials under `/partials/` are what htmx swaps in: lists that are simpler to render on the
-server than to build in a script (strategies, stored backtests, recent trades, API tokens).
+server than to build in a script (strategies, stored backtests, parameter sweeps, recent trades,
+API tokens).
 
 Pages and static files are reached before anyone has logged in (the login page itself, its
 stylesheet), so `AuthMiddleware` lets `public_paths()` through and each page checks the
@@ -51,6 +52,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 LOGIN_PATH = "/login"
 RECENT_TRADES = 25
 BACKTESTS_SHOWN = 20
+SWEEPS_SHOWN = 50
 
 router = APIRouter(include_in_schema=False)
 
@@ -203,6 +205,12 @@ async def strategies_partial(request: Request, caller: Caller, context: Context)
 async def backtests_partial(request: Request, caller: Caller, context: Context) -> Response:
     runs = context.store.backtests.list(BACKTESTS_SHOWN)
     return _partial(request, "_backtests.html", {"runs": runs})
+
+
+@router.get("/partials/sweeps", response_class=HTMLResponse)
+async def sweeps_partial(request: Request, caller: Caller, context: Context) -> Response:
+    sweeps = await context.sweeps.summaries(SWEEPS_SHOWN)
+    return _partial(request, "_sweeps.html", {"sweeps": sweeps})
 
 
 @router.get("/partials/trades", response_class=HTMLResponse)

@@ -201,3 +201,65 @@ class JobView(BaseModel):
     finished_at: datetime | None
     error: str | None
     result: dict[str, Any] | None
+
+
+# -- parameter sweeps (scalpbot optimize --save) -----------------------------------------------
+class SweepBest(BaseModel):
+    run_id: int = Field(description="The backtest run of the best trial (GET /api/backtests/{id})")
+    params: dict[str, Any]
+    net_pnl: float | None
+    value: float | None = Field(description="The objective's value")
+
+
+class SweepSummary(BaseModel):
+    id: str = Field(description="The sweep's id, printed by `scalpbot optimize --save`")
+    strategy: str
+    data_source: str
+    instrument: str | None
+    objective: str = Field(description="What the sweep maximised (net_pnl, sharpe, ...)")
+    method: str | None = Field(description="grid, random or optuna")
+    study: str | None = Field(description="The Optuna study (method optuna)")
+    parameters: list[str] = Field(description="The swept parameters, in --space order")
+    trials: int = Field(description="Trials that ran (each a stored backtest run)")
+    skipped: int = Field(description="Combinations the strategy refused")
+    best: SweepBest | None
+    created_at: datetime
+
+
+class SweepList(BaseModel):
+    optimizations: list[SweepSummary]
+
+
+class SweepTrial(BaseModel):
+    run_id: int
+    trial: int | None = Field(description="The trial's number in the sweep")
+    params: dict[str, Any] = Field(description="Every parameter it ran with, defaults included")
+    net_pnl: float | None
+    value: float | None = Field(description="The objective's value (null: undefined)")
+    trades: int | None
+    max_drawdown_pct: float | None
+    win_rate: float | None
+    trades_stored: bool = Field(description="Whether the run keeps its trade list (the best)")
+
+
+class SweepGrid(BaseModel):
+    """The objective over the two parameters that vary: `values[i][j]` is its value at
+    `x_values[i]`, `y_values[j]` (null: refused, not tried, or undefined)."""
+
+    x: str
+    y: str
+    x_values: list[Any]
+    y_values: list[Any]
+    values: list[list[float | None]]
+    run_ids: list[list[int | None]] = Field(description="The trial's run at each cell, or null")
+    skipped: list[list[str | None]] = Field(description="Why the strategy refused a cell")
+    best: list[int] | None = Field(description="[i, j] of the best trial's cell")
+    min: float | None
+    max: float | None
+
+
+class SweepDetail(SweepSummary):
+    space: dict[str, list[Any]] | None = Field(description="The values swept per parameter")
+    centre: float = Field(description="The objective's neutral value (1 for profit_factor)")
+    results: list[SweepTrial] = Field(description="Every trial that ran, best first")
+    grid: SweepGrid | None = Field(description="When exactly two parameters vary")

@@ -4,11 +4,17 @@
 trade list only for the best one: a 500-trial sweep of a busy strategy would otherwise write
 hundreds of thousands of trades nobody reads. The best is re-run here to get its trades; any
 other run can be reproduced with the `scalpbot backtest --param ...` line printed for it.
+
+The runs of one `--save` share a sweep id in their summary's `optimisation` entry, so the
+dashboard can group them back into the sweep (its table and heat map) without a table of its
+own. What the sweep as a whole knows (the space, the refused combinations) would be the same
+in every run, so only the sweep's first stored run carries it, under `sweep_info`.
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +30,11 @@ from scalpbot.cli.backtest_setup import home_store
 from scalpbot.strategies import create_strategy
 
 __all__ = ["TqdmProgress", "print_outcome", "save_trials"]
+
+#: The most values of the space (all parameters together) and refused combinations kept in a
+#: sweep's `sweep_info`; a bigger space is left out (the dashboard then takes the grid's axes
+#: from the trials), a longer refused list is cut (`skipped_count` stays exact).
+MAX_SWEEP_INFO_ITEMS = 10_000
 
 
 class TqdmProgress:
@@ -132,6 +143,9 @@ def save_trials(home: Path, done: Optimisation, data_source: str) -> str:
     best = outcome.best
     stored: list[int] = []
     best_id: int | None = None
+    sweep_id = uuid.uuid4().hex[:12]
+    names = list(done.space.names)
+    info: dict[str, Any] | None = _sweep_info(done)
     with home_store(home) as store:
         for result in outcome.new:
             if result.skipped is not None or not result.summary:
@@ -151,7 +165,13 @@ def save_trials(home: Path, done: Optimisation, data_source: str) -> str:
                 "trial": result.number,
                 "study": outcome.study,
                 "trades_stored": is_best,
+                "sweep": sweep_id,
+                "parameters": names,
+                "value": result.objective,
             }
+            if info is not None:  # the sweep's first stored run: what the whole sweep knows
+                summary["optimisation"]["sweep_info"] = info
+                info = None
             run_id = store.backtests.add(
                 summary["strategy"],
                 summary["params"],
@@ -167,7 +187,26 @@ def save_trials(home: Path, done: Optimisation, data_source: str) -> str:
         return "no new trial to store"
     span = f"{stored[0]}" if len(stored) == 1 else f"{stored[0]}–{stored[-1]}"
     tail = f"; the best is run {best_id}, with its trades" if best_id is not None else ""
-    return f"stored {len(stored)} trials as backtest runs {span}{tail}"
+    return (
+        f"stored {len(stored)} trials as backtest runs {span}{tail}\n"
+        f"sweep {sweep_id}: on the dashboard's Strategies page, /strategies#sweep={sweep_id}"
+    )
+
+
+def _sweep_info(done: Optimisation) -> dict[str, Any]:
+    """The sweep as a whole: its space (the heat map's axes, refused and untried cells
+    included) and the combinations the strategy refused in this run, with its reasons."""
+    names = done.space.names
+    space = done.space.to_json_dict()
+    refused = [r for r in done.outcome.new if r.skipped is not None]
+    return {
+        "space": space if sum(map(len, space.values())) <= MAX_SWEEP_INFO_ITEMS else None,
+        "skipped": [
+            {"params": {name: r.params.get(name) for name in names}, "reason": r.skipped}
+            for r in refused[:MAX_SWEEP_INFO_ITEMS]
+        ],
+        "skipped_count": len(refused),
+    }
 
 
 def _table(head: list[str], rows: list[list[str]], left: set[int]) -> None:
