@@ -1,8 +1,9 @@
 """Crash trials of paper sessions (used by bench/crash_trials.py).
 
 A paper session replays a bar file through the paper exchange at full speed; each trial kills
-it with SIGKILL at random moments (once or twice), resumes it with `--resume` until the data
-ends, and compares it with one run never interrupted:
+it with SIGKILL once or twice — at a random moment, or (half the time) right after its n-th
+order is stored and before it reaches the exchange (the `after_journal` failpoint) — resumes
+it with `--resume` until the data ends, and compares it with one run never interrupted:
 
 - sent_twice: every client order id is stored once, and no more orders than the reference made;
 - lost: the resumed run made exactly the reference's orders;
@@ -16,6 +17,7 @@ ends, and compares it with one run never interrupted:
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -34,6 +36,7 @@ from scalpbot.data.series import BarSeries
 SCALPBOT = str(Path(sys.executable).with_name("scalpbot"))
 BARS = 8_000
 FILL_COLUMNS = "fill_id, client_order_id, side, quantity, price, charges"
+FAILPOINT = "SCALPBOT_FAILPOINT"
 
 
 def make_walk(path: Path, seed: int = 11, bars: int = BARS) -> Path:
@@ -78,10 +81,17 @@ class PaperTrials:
         home, out = self.root / f"paper-{number}", self.root / f"paper-{number}.json"
         failures: list[str] = []
         for _ in range(self.rng.randint(1, 2)):
+            env = dict(os.environ)
+            aimed = self.rng.random() < 0.5  # right after an order is stored, before it is sent
+            if aimed:
+                env[FAILPOINT] = f"after_journal:{self.rng.randint(1, len(self.orders))}"
             process = subprocess.Popen(
                 self._command(home, out, "--resume"),
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
             )  # fmt: skip
+            if aimed:
+                process.wait(timeout=600)
+                continue
             time.sleep(self.rng.uniform(0.2, 2.5))
             if process.poll() is not None:
                 break  # it finished first: nothing left to kill

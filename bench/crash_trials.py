@@ -17,9 +17,11 @@ before trading), lets it trade a little, stops it with SIGINT, and checks:
   the broker's P&L;
 - restart: the restarted session ran (reconciled) and exited cleanly.
 
-Half the kills are aimed at the window between the broker accepting an order and scalpbot
-recording that: the sandbox is told to hold the reply to the next order, and the kill lands
-while it is held.
+A third of the live kills are aimed at the window between the broker accepting an order and
+scalpbot recording that (the sandbox is told to hold the reply to the next order, and the kill
+lands while it is held); a third at the window between storing an order and sending it (the
+session is started with the `after_journal` failpoint, which SIGKILLs it right after the n-th
+order is journaled); the rest land at random.
 
     .venv/bin/python bench/crash_trials.py [--trials N] [--seed S] [--kinds live,paper]
 
@@ -29,6 +31,7 @@ Target: 200 trials, 0 failures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -49,6 +52,8 @@ from scalpbot.sandbox.zerodha.server import SandboxServer
 from scalpbot.sandbox.zerodha.state import SandboxConfig
 
 SCALPBOT = str(Path(sys.executable).with_name("scalpbot"))
+#: Where a live trial's kill is aimed (see the module docstring).
+AIMS = ("random", "accepted_not_recorded", "stored_not_sent")
 API_KEY, API_SECRET = "sandbox_key", "sandbox_secret"
 
 
@@ -70,6 +75,7 @@ class Trials:
         )
         self.server.start_in_thread()
         self.http = httpx.Client(base_url=self.server.http_url, timeout=10)
+        self.aims: Counter[str] = Counter()
 
     def close(self) -> None:
         self.http.close()
@@ -107,28 +113,38 @@ class Trials:
         )  # fmt: skip
         return home
 
-    def _run(self, home: Path, *extra: str) -> subprocess.Popen[str]:
+    def _run(self, home: Path, *extra: str, failpoint: str | None = None) -> subprocess.Popen[str]:
+        env = dict(os.environ)
+        if failpoint:
+            env["SCALPBOT_FAILPOINT"] = failpoint
         return subprocess.Popen(
             [SCALPBOT, "run", "--home", str(home), "--mode", "live", "--broker", "zerodha",
              "--quiet", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
 
     def trial(self, number: int) -> list[str]:
         """One kill and restart; returns the kinds of failure found (empty: passed)."""
         self.control("reset", {"all": True})
         home = self.home(number)
-        aimed = self.rng.random() < 0.5
-        first = self._run(home)
+        aim = self.rng.choice(AIMS)
+        self.aims[aim] += 1
         orders_before = self.rng.randint(1, 8)
-        _wait(lambda: len(self.control("orders")["orders"]) >= orders_before, 30)
-        if aimed:  # kill while the broker holds its answer to an accepted order
+        if aim == "stored_not_sent":  # the session kills itself after the n-th journal write
+            first = self._run(home, failpoint=f"after_journal:{orders_before}")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                first.wait(timeout=60)
+        else:
+            first = self._run(home)
+            _wait(lambda: len(self.control("orders")["orders"]) >= orders_before, 30)
+        if aim == "accepted_not_recorded":  # kill while the broker holds its answer
             self.control("fault", {"kind": "stall_order", "seconds": 5})
             count = len(self.control("orders")["orders"])
             _wait(lambda: len(self.control("orders")["orders"]) > count, 15)
-        else:
+        elif aim == "random":
             time.sleep(self.rng.uniform(0.0, 1.5))
-        first.send_signal(signal.SIGKILL)
+        if first.poll() is None:
+            first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         self.control("fault", {"kind": "stall_order", "count": 0})
         second = self._run(home, "--resume")
@@ -210,9 +226,11 @@ def main() -> None:
     elapsed = time.monotonic() - started
     mix = ", ".join(f"{ran[kind]} {kind}" for kind in kinds)
     print(
-        f"seed {args.seed}: {args.trials} trials ({mix}) in {elapsed:.0f} s, "
-        f"{failed_trials} failed"
+        f"seed {args.seed}: {args.trials} trials ({mix}) in {elapsed:.0f} s, {failed_trials} failed"
     )
+    if live is not None:
+        print("live kills aimed at: " + ", ".join(f"{aim} {live.aims[aim]}" for aim in AIMS))
+    print("failures by kind:")
     for kind in ("sent_twice", "lost", "positions", "fills", "restart"):
         print(f"  {kind:<10} {failures[kind]}")
     raise SystemExit(1 if failed_trials else 0)

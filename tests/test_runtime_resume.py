@@ -134,3 +134,39 @@ def test_resume_of_a_run_killed_before_its_first_checkpoint(tmp_path: Path) -> N
     for kind, count in events_after.items():
         if kind not in restart_lines:
             assert count == events_before.get(kind), kind
+
+
+def test_a_kill_between_storing_an_order_and_sending_it(tmp_path: Path) -> None:
+    """The `after_journal` failpoint SIGKILLs the session right after its third order is
+    stored, before the exchange has it; the resumed run sends it once and ends as the
+    uninterrupted run did."""
+    data = make_walk(tmp_path / "walk.csv", seed=11, bars=3_000)
+    reference_out = tmp_path / "reference.json"
+    subprocess.run(
+        command(tmp_path / "ref", data, reference_out), check=True, timeout=600, capture_output=True
+    )
+    home, out = tmp_path / "killed", tmp_path / "out.json"
+    env = {**os.environ, "SCALPBOT_FAILPOINT": "after_journal:3"}
+    killed = subprocess.run(
+        command(home, data, out, "--resume"), env=env, timeout=600, capture_output=True
+    )
+    assert killed.returncode == -signal.SIGKILL
+    with sqlite3.connect(home / "scalpbot.db") as db:
+        stored = db.execute("SELECT client_order_id, status FROM orders ORDER BY id").fetchall()
+    assert len(stored) == 3 and stored[-1][1] == "PENDING_SUBMIT"
+    done = subprocess.run(
+        command(home, data, out, "--resume"), timeout=600, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    resumed, reference = json.loads(out.read_text()), json.loads(reference_out.read_text())
+    assert resumed["trades"] == reference["trades"]
+    assert len(resumed["orders"]) == len(reference["orders"])
+
+
+def test_a_malformed_failpoint_setting_arms_nothing() -> None:
+    from scalpbot.runtime.failpoints import Failpoint
+
+    for setting in ("after_journal", "after_journal:x", "other:1", "", "after_journal:0"):
+        point = Failpoint("after_journal", setting)
+        for _ in range(3):
+            point.hit()  # still alive

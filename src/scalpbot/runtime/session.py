@@ -18,16 +18,14 @@ bring that.)
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from scalpbot.brokers.paper import PaperExchange
 from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Backfill, Feed
-from scalpbot.domain import Bar, Fill, Order, OrderGateway, Tick
+from scalpbot.domain import Bar, Fill, Order, OrderGateway, OrderStatus, Tick
 from scalpbot.engine.clock import SimulatedClock
 from scalpbot.engine.engine import Engine
 from scalpbot.engine.errors import EngineFault
@@ -40,10 +38,12 @@ from scalpbot.engine.events import (
 )
 from scalpbot.market.charges import charges_model
 from scalpbot.runtime.backfill_note import backfill_note
+from scalpbot.runtime.failpoints import Failpoint
 from scalpbot.runtime.reconcile import book_from_paper_state, reconcile
 from scalpbot.runtime.recorder import EquityRecorder, session_report
 from scalpbot.runtime.scheduler import SessionScheduler
 from scalpbot.runtime.session_spec import SessionSpec, StrategySlot
+from scalpbot.runtime.signals import install_signal_handlers
 from scalpbot.store import Store
 
 __all__ = ["SessionSpec", "StrategySlot", "TradingSession", "install_signal_handlers"]
@@ -82,6 +82,7 @@ class TradingSession:
         # session is resumed, what it wrote bounds what must be compared rather than saved.
         self._written_until = self._last_written_ts() if resume else -1
         self._logged_until = self.store.events.last_ts(self.session_id) if resume else -1
+        self._after_journal = Failpoint("after_journal")
         # Ids carry the session id: unique across sessions in one store, identical on resume.
         self.clock = SimulatedClock()
         self.gateway = self._make_gateway()
@@ -180,6 +181,8 @@ class TradingSession:
                     )
                 return
         self.store.orders.save(order, self.session_id)
+        if order.status is OrderStatus.PENDING_SUBMIT:
+            self._after_journal.hit()  # stored, not yet sent: a crash trial's aim
 
     def _record_fill(self, fill: Fill) -> None:
         if not self._recovering:
@@ -387,18 +390,3 @@ class TradingSession:
         report["session_id"] = self.session_id
         report["status"] = "completed" if not self._stop_requested else "interrupted"
         return report
-
-
-def install_signal_handlers(session: TradingSession) -> Callable[[], None]:
-    """SIGINT/SIGTERM ask the session to stop cleanly; returns a function that removes them."""
-    import signal
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, session.request_stop, f"signal {sig.name}")
-
-    def remove() -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-    return remove
