@@ -80,6 +80,7 @@ class PaperTrials:
     def trial(self, number: int) -> list[str]:
         home, out = self.root / f"paper-{number}", self.root / f"paper-{number}.json"
         failures: list[str] = []
+        finished = False  # a run reached the end of the data before its kill came
         for _ in range(self.rng.randint(1, 2)):
             env = dict(os.environ)
             aimed = self.rng.random() < 0.5  # right after an order is stored, before it is sent
@@ -89,20 +90,22 @@ class PaperTrials:
                 self._command(home, out, "--resume"),
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
             )  # fmt: skip
-            if aimed:
-                process.wait(timeout=600)
-                continue
-            time.sleep(self.rng.uniform(0.2, 2.5))
-            if process.poll() is not None:
-                break  # it finished first: nothing left to kill
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-        done = subprocess.run(self._command(home, out, "--resume"), capture_output=True,
-                              text=True, timeout=600)  # fmt: skip
+            if not aimed:
+                time.sleep(self.rng.uniform(0.2, 2.5))
+                if process.poll() is None:
+                    process.send_signal(signal.SIGKILL)
+            process.wait(timeout=600)
+            if process.returncode == 0:
+                finished = True  # the failpoint's turn never came, or the kill came too late
+                break
+        done = subprocess.CompletedProcess[str]([], 0, "", "")
+        if not finished:
+            done = subprocess.run(self._command(home, out, "--resume"), capture_output=True,
+                                  text=True, timeout=600)  # fmt: skip
         sessions = _rows(home, "select count(*) from trading_sessions")[0][0]
         if done.returncode != 0 or sessions != 1:
-            print(f"  paper trial {number}: restart: {done.stderr.strip()[-300:]}",
-                  file=sys.stderr)  # fmt: skip
+            why = f"exit {done.returncode}, {sessions} sessions: {done.stderr.strip()[-300:]}"
+            print(f"  paper trial {number}: restart: {why}", file=sys.stderr)
             return ["restart"]
         ids = [cid for (cid,) in _rows(home, "select client_order_id from orders")]
         if max(Counter(ids).values(), default=0) > 1 or len(ids) > len(self.orders):
