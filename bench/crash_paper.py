@@ -56,6 +56,14 @@ def _rows(home: Path, query: str) -> list[tuple[Any, ...]]:
         return db.execute(query).fetchall()
 
 
+def _completed(home: Path) -> bool:
+    """The home's one session is marked completed (False while there is no store yet)."""
+    try:
+        return _rows(home, "select status from trading_sessions") == [("completed",)]
+    except sqlite3.OperationalError:
+        return False
+
+
 class PaperTrials:
     """Paper crash trials under `root`, all on one data file and one reference run."""
 
@@ -99,6 +107,8 @@ class PaperTrials:
                 finished = True  # the failpoint's turn never came, or the kill came too late
                 break
         done = subprocess.CompletedProcess[str]([], 0, "", "")
+        if not finished and _completed(home):
+            finished = True  # killed after the session completed, before the process exited
         if not finished:
             done = subprocess.run(self._command(home, out, "--resume"), capture_output=True,
                                   text=True, timeout=600)  # fmt: skip
@@ -114,6 +124,8 @@ class PaperTrials:
             failures.append("lost")
         if set(_rows(home, f"select {FILL_COLUMNS} from fills")) != self.fills:
             failures.append("fills")
+        if not out.exists():  # the kill came between completing and writing the report
+            return failures
         report = json.loads(out.read_text())
         same = (report["trades"], report["final_equity"]) == (
             self.report["trades"],
