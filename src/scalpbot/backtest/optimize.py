@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalpbot.backtest.optimize_exec import open_executor
-from scalpbot.backtest.optimize_run import Progress, SweepJob, TrialResult
+from scalpbot.backtest.optimize_run import Progress, SweepJob, TrialResult, release_memos
 from scalpbot.backtest.optimize_search import SearchOutcome, SearchSettings, search
 from scalpbot.backtest.optimize_space import Space
 from scalpbot.backtest.walk_forward import Fold, walk_forward, walk_forward_json, windows
@@ -96,8 +96,11 @@ def optimise(
     report = progress or _Silent()
     if folds is not None:
         windows(len(job.series), folds)  # a bad fold count fails before hours of trials
-    with open_executor(job, workers, scheduler) as executor:
-        outcome = search(job, space, settings, (0, len(job.series)), executor, report)
-        steps = walk_forward(job, space, settings, folds, executor, report) if folds else None
-        where = executor.describe()
+    try:
+        with open_executor(job, workers, scheduler) as executor:
+            outcome = search(job, space, settings, (0, len(job.series)), executor, report)
+            steps = walk_forward(job, space, settings, folds, executor, report) if folds else None
+            where = executor.describe()
+    finally:
+        release_memos()  # trials replayed in this process (--workers 1) kept their averages
     return Optimisation(job, space, settings, outcome, steps, where)

@@ -1,20 +1,28 @@
 """One optimisation trial: a backtest with given parameters, reduced to what a sweep ranks.
 
-A trial runs the very `run_backtest` that `scalpbot backtest` runs, so a trial's `net_pnl` is
-the figure that command prints for the same parameters. Everything a trial needs besides its
-parameters is in a `SweepJob`, which executors ship to each worker once (the bar series can be
-hundreds of megabytes); a `Trial` itself is a few numbers.
+A trial's result is the very `BacktestResult` that `scalpbot backtest` gets for the same
+parameters, so a trial's `net_pnl` is the figure that command prints. It comes from
+`replay_backtest` when the strategy states its decisions as arrays and the settings allow it
+(the engine's portfolio, charges and fill prices over the strategy's decisions, without the
+bar-by-bar loop; tests/test_sweep_parity.py proves the two identical), else from
+`run_backtest`. Everything a trial needs besides its parameters is in a `SweepJob`, which
+executors ship to each worker once (the bar series can be hundreds of megabytes); a `Trial`
+itself is a few numbers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from scalpbot.backtest.metrics import Metrics, calmar_ratio
+from scalpbot.backtest.replay import replay_backtest
 from scalpbot.backtest.runner import BacktestConfig, run_backtest
 from scalpbot.data.series import BarSeries
 from scalpbot.domain import ConfigError
@@ -28,6 +36,7 @@ __all__ = [
     "TrialResult",
     "objective_value",
     "rank",
+    "release_memos",
     "run_trial",
 ]
 
@@ -46,6 +55,8 @@ class SweepJob:
     """What every trial of a sweep shares: data, strategy, fixed parameters, run settings.
 
     `fixed` holds the `--param` values (typed); a trial's own values are laid over them.
+    `replay` False runs every trial through the engine even when it could be replayed (the
+    results are the same; it is there to check that, and to time the difference).
     """
 
     series: BarSeries
@@ -53,6 +64,7 @@ class SweepJob:
     fixed: dict[str, Any]
     config: BacktestConfig
     objective: str
+    replay: bool = True
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -126,8 +138,13 @@ def run_trial(job: SweepJob, trial: Trial) -> TrialResult:
     except ConfigError as exc:
         return TrialResult(trial.number, params, skipped=str(exc))
     start, stop = trial.window
-    result = run_backtest(job.series.slice(start, stop), strategy, job.config)
-    summary = result.to_json_dict()
+    series = job.series.slice(start, stop)
+    result = None
+    if job.replay:
+        result = replay_backtest(series, strategy, job.config, _memo(job.series, trial.window))
+    if result is None:
+        result = run_backtest(series, strategy, job.config)
+    summary = dataclasses.replace(result, trades=[]).to_json_dict()  # no JSON of every trade
     del summary["trades"]
     return TrialResult(
         trial.number,
@@ -143,6 +160,35 @@ def rank(results: Iterable[TrialResult]) -> list[TrialResult]:
     in trial order (so the ranking does not depend on which worker finished first)."""
     ran = [r for r in results if r.skipped is None]
     return sorted(ran, key=lambda r: (r.objective is None, -(r.objective or 0.0), r.number))
+
+
+MEMO_WINDOWS: Final = 4
+"""Bar windows whose replay memos a process keeps (a walk-forward moves through windows)."""
+_MEMOS: OrderedDict[tuple[int, int, int], tuple[BarSeries, dict[Hashable, Any]]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(series: BarSeries, window: tuple[int, int]) -> dict[Hashable, Any]:
+    """The replay memo of this series' window in this process: the strategy's per-series work
+    (its averages, say) done once for every trial over the same bars. The entry holds the
+    series itself, so its id cannot be reused by another while the memo lives."""
+    key = (id(series), *window)
+    with _MEMO_LOCK:
+        entry = _MEMOS.get(key)
+        if entry is None or entry[0] is not series:
+            entry = _MEMOS[key] = (series, {})
+            while len(_MEMOS) > MEMO_WINDOWS:
+                _MEMOS.popitem(last=False)
+        _MEMOS.move_to_end(key)
+        return entry[1]
+
+
+def release_memos() -> None:
+    """Forget this process's replay memos: a sweep run here is over (its worker processes,
+    if any, end with it), so its averages need not outlive it, nor survive a change to the
+    bars."""
+    with _MEMO_LOCK:
+        _MEMOS.clear()
 
 
 @functools.lru_cache(maxsize=16)

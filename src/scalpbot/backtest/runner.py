@@ -22,6 +22,7 @@ from scalpbot.data.series import BarSeries
 from scalpbot.domain import Bar, ConfigError, Exchange, Instrument, InstrumentType, Product
 from scalpbot.engine.clock import SimulatedClock
 from scalpbot.engine.engine import Engine, EngineSettings
+from scalpbot.engine.portfolio import Portfolio
 from scalpbot.engine.risk_settings import RiskSettings
 from scalpbot.market.charges import charges_model
 from scalpbot.strategies.base import Strategy
@@ -66,12 +67,7 @@ def run_backtest(
 ) -> BacktestResult:
     """Run `strategy` over `series`; `progress(n)` is called with bars done per chunk."""
     instrument = config.instrument
-    lots, remainder = divmod(config.quantity, instrument.lot_size)
-    if remainder or lots < 1:
-        raise ConfigError(
-            f"quantity {config.quantity} is not a positive multiple of the lot size "
-            f"{instrument.lot_size} of {instrument.key}"
-        )
+    lots = order_lots(config)
     clock = SimulatedClock()
     exchange = PaperExchange(config.paper)
     engine = Engine(
@@ -125,18 +121,31 @@ def run_backtest(
         if progress is not None:
             progress(stop - start)
     engine.stop(cancel_orders=True)
-    return _result(series, strategy, config, engine, equity, in_market)
+    return backtest_result(series, strategy, config, engine.portfolio, equity, in_market)
 
 
-def _result(
+def order_lots(config: BacktestConfig) -> int:
+    """Lots per order: `config.quantity` in whole lots, or a ConfigError saying why not."""
+    instrument = config.instrument
+    lots, remainder = divmod(config.quantity, instrument.lot_size)
+    if remainder or lots < 1:
+        raise ConfigError(
+            f"quantity {config.quantity} is not a positive multiple of the lot size "
+            f"{instrument.lot_size} of {instrument.key}"
+        )
+    return lots
+
+
+def backtest_result(
     series: BarSeries,
     strategy: Strategy,
     config: BacktestConfig,
-    engine: Engine,
+    portfolio: Portfolio,
     equity: np.ndarray,
     in_market: np.ndarray,
 ) -> BacktestResult:
-    portfolio = engine.portfolio
+    """The result of a finished run from its portfolio and its per-bar equity and exposure
+    (shared with `backtest.replay`, so both build it the same way)."""
     key = config.instrument.key
     open_position = None
     held = portfolio.position_quantity(key)

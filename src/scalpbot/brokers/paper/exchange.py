@@ -42,7 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from scalpbot.brokers.paper.config import PaperConfig
-from scalpbot.brokers.paper.matching import TRIGGER, Match, match_bar, match_tick
+from scalpbot.brokers.paper.matching import TRIGGER, Match, fill_price, match_bar, match_tick
 from scalpbot.brokers.paper.resting import PRICED_TYPES, STOP_TYPES, RestingOrder, order_problem
 from scalpbot.brokers.paper.state import BookState, dump_state, load_state
 from scalpbot.domain.broker import ExecutionListener, OrderUpdate
@@ -50,7 +50,6 @@ from scalpbot.domain.errors import ConfigError, OrderStateError
 from scalpbot.domain.fill import Fill
 from scalpbot.domain.market_data import Bar, Tick
 from scalpbot.domain.order import Order, OrderStatus
-from scalpbot.market.ticks import round_to_tick
 
 DEFAULT_CONFIG = PaperConfig()
 _PENDING = (OrderStatus.PENDING_MODIFY, OrderStatus.PENDING_CANCEL)
@@ -349,16 +348,8 @@ class PaperExchange:
             )
 
     def _fill_price(self, rec: RestingOrder, match: Match) -> Decimal:
-        tick = rec.instrument.tick_size
-        is_buy = rec.is_buy
-        if match.exact is not None:
-            price = match.exact
-        else:
-            price = round_to_tick(match.base, tick, "up" if is_buy else "down")
-        if rec.slipped and self._slippage:
-            shift = tick * self._slippage
-            price = price + shift if is_buy else price - shift
-        return price if is_buy else max(price, tick)
+        slippage = self._slippage if rec.slipped else 0
+        return fill_price(match.base, match.exact, rec.instrument.tick_size, rec.is_buy, slippage)
 
     def _trigger(self, rec: RestingOrder, ts: int) -> None:
         rec.triggered = True

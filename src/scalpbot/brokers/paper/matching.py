@@ -56,6 +56,7 @@ from typing import NamedTuple
 from scalpbot.brokers.paper.resting import RestingOrder
 from scalpbot.domain.enums import OrderType, Validity
 from scalpbot.domain.market_data import Bar, Tick
+from scalpbot.market.ticks import round_to_tick
 
 FILL = 0
 TRIGGER = 1  # a stop-limit triggered without filling: it now rests as a limit
@@ -81,6 +82,23 @@ class Match(NamedTuple):
     version: int
     exact: Decimal | None
     base: float
+
+
+def fill_price(
+    base: float, exact: Decimal | None, tick: Decimal, is_buy: bool, slippage_ticks: int
+) -> Decimal:
+    """The price a fill books: `exact` (an order's own limit or trigger) as it is, else the
+    market price `base` rounded to the tick against the trader (a buy up, a sell down); then
+    `slippage_ticks` whole ticks worse (0 for limit fills), and a sell never below one tick.
+
+    The one place fill prices are made: the exchange prices every fill here, and a sweep's
+    replay of market orders (`scalpbot.backtest.replay`) prices its fills here too.
+    """
+    price = exact if exact is not None else round_to_tick(base, tick, "up" if is_buy else "down")
+    if slippage_ticks:
+        shift = tick * slippage_ticks
+        price = price + shift if is_buy else price - shift
+    return price if is_buy else max(price, tick)
 
 
 NO_MATCHES: Sequence[Match] = ()

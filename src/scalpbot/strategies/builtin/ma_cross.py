@@ -3,15 +3,23 @@
 A cross is defined strictly: fast crosses above slow at bar t when fast[t] > slow[t] and the last
 non-zero (fast - slow) before t was negative (mirror for below). Bars where the averages are
 exactly equal neither create nor hide a cross, so integer-priced data does not flicker.
+
+`target_positions` states the same decisions for a whole series at once, so a parameter sweep
+can replay them instead of running the engine bar by bar (see `scalpbot.backtest.replay`); the
+sweep's parity tests hold the two to the same trades, to the paisa.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Hashable, Mapping, MutableMapping
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
 
 from scalpbot.domain import Bar, ConfigError
 from scalpbot.indicators import EMA, SMA
+from scalpbot.indicators.arrays import ema_values, sma_values
 from scalpbot.strategies.base import Strategy
 from scalpbot.strategies.params import BoolParam, ChoiceParam, IntParam
 from scalpbot.strategies.search import SearchRange
@@ -36,6 +44,32 @@ class MACross(Strategy):
     def validate(self) -> None:
         if self.fast >= self.slow:
             raise ConfigError(f"ma_cross: fast ({self.fast}) must be below slow ({self.slow})")
+
+    @classmethod
+    def target_positions(
+        cls,
+        columns: Mapping[str, npt.NDArray[Any]],
+        params: Mapping[str, Any],
+        memo: MutableMapping[Hashable, Any],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8]]:
+        """`on_bar`'s decisions over the whole series: at bar `bars[i]` the strategy brings its
+        position to `targets[i]` order quantities (1 long, 0 flat, -1 short) with market orders.
+
+        The averages are the indicators' own floats (`sma_values`/`ema_values` equal `update`
+        bit for bit), so ties and crosses fall on the same bars; `memo` keeps each average for
+        the next combination that uses the same window.
+        """
+        close = columns["close"]
+        fast = _average(close, params["kind"], params["fast"], memo)
+        slow = _average(close, params["kind"], params["slow"], memo)
+        # +1 above, -1 below, 0 on a tie or while either average warms up (NaN compares false).
+        sign = (fast > slow).view(np.int8) - (fast < slow).view(np.int8)
+        at = np.flatnonzero(sign)
+        signs = sign[at]
+        turns = np.flatnonzero(signs[1:] != signs[:-1]) + 1  # the first sign is no cross
+        up = signs[turns] > 0
+        targets = np.where(up, 1, 0 if params["long_only"] else -1).astype(np.int8)
+        return at[turns].astype(np.int64), targets
 
     def on_start(self) -> None:
         average = SMA if self.kind == "sma" else EMA
@@ -66,3 +100,14 @@ class MACross(Strategy):
                 ctx.close()
             if not self._long_only and held >= 0:
                 ctx.sell()
+
+
+def _average(
+    close: npt.NDArray[Any], kind: str, period: int, memo: MutableMapping[Hashable, Any]
+) -> npt.NDArray[np.float64]:
+    key = (kind, period)
+    values = memo.get(key)
+    if values is None:
+        values = memo[key] = (sma_values if kind == "sma" else ema_values)(close, period)
+    out: npt.NDArray[np.float64] = values
+    return out
