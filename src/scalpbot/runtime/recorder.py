@@ -18,7 +18,10 @@ from scalpbot.engine.engine import Engine
 
 
 class EquityRecorder:
-    """Equity and in-market flag after every processed bar (plain lists; sessions are hours)."""
+    """Equity and in-market flag after every processed bar: one point per bar time. A session
+    on many instruments closes a bar of each at the same minute; the curve keeps the state
+    after the last of them, so it grows with time, not with instruments (500 instruments
+    would otherwise add 500 points a minute, and duplicate times skew the metrics)."""
 
     def __init__(self) -> None:
         self.ts: list[int] = []
@@ -26,6 +29,10 @@ class EquityRecorder:
         self.in_market: list[bool] = []
 
     def record(self, ts: int, equity: float, in_market: bool) -> None:
+        if self.ts and self.ts[-1] == ts:
+            self.equity[-1] = equity
+            self.in_market[-1] = in_market
+            return
         self.ts.append(ts)
         self.equity.append(equity)
         self.in_market.append(in_market)

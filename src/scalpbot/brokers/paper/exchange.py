@@ -52,6 +52,8 @@ from scalpbot.domain.market_data import Bar, Tick
 from scalpbot.domain.order import Order, OrderStatus
 
 DEFAULT_CONFIG = PaperConfig()
+#: How many finished orders the book remembers (for refusals' reasons and restarts).
+FINISHED_KEPT = 2_000
 _PENDING = (OrderStatus.PENDING_MODIFY, OrderStatus.PENDING_CANCEL)
 _GONE = {
     OrderStatus.FILLED: "it is already filled",
@@ -107,7 +109,7 @@ class PaperExchange:
         ts = order.created_ts
         problem = order_problem(order.instrument, order_type, order.quantity, price, trigger)
         if problem:
-            self._finished[cid] = OrderStatus.REJECTED
+            self._finish(cid, OrderStatus.REJECTED)
             reason = f"paper exchange rejected {cid}: {problem}"
             listener.on_order_update(OrderUpdate(cid, OrderStatus.REJECTED, ts, broker_id, reason))
             return
@@ -254,7 +256,8 @@ class PaperExchange:
         exchange = cls(config, id_prefix=book.id_prefix)
         exchange._orders_sent = book.orders_sent
         exchange._fills_sent = book.fills_sent
-        exchange._finished.update(book.finished)
+        for cid, status in book.finished.items():
+            exchange._finish(cid, status)
         for rec in book.resting:
             exchange._add(rec)
         return exchange
@@ -288,7 +291,17 @@ class PaperExchange:
         book.remove(rec)
         if not book:
             del self._books[key]
-        self._finished[rec.client_order_id] = status
+        self._finish(rec.client_order_id, status)
+
+    def _finish(self, cid: str, status: OrderStatus) -> None:
+        """Remember how an order ended — the latest `FINISHED_KEPT` only: a day of hundreds of
+        instruments finishes tens of thousands of orders, and this book (and every checkpoint
+        of it) must not grow with them. A restart reconciles against what is kept; orders
+        finished earlier are settled in the store already."""
+        finished = self._finished
+        finished[cid] = status
+        if len(finished) > FINISHED_KEPT:
+            del finished[next(iter(finished))]
 
     def _why_not_resting(self, cid: str) -> str:
         status = self._finished.get(cid)

@@ -8,7 +8,13 @@ trading days and hours it runs on, and `feed` the `Feed` that plays it on simula
 """
 
 from scalpbot.data.simulated.feed import SimulatedFeed
-from scalpbot.data.simulated.instruments import SimSpec, sim_specs, simulated_instruments
+from scalpbot.data.simulated.instruments import (
+    SimSpec,
+    find_sim_spec,
+    sim_specs,
+    simulated_instruments,
+    synthetic_keys,
+)
 from scalpbot.data.simulated.model import DayPath, PriceModel
 
 __all__ = [
@@ -16,6 +22,8 @@ __all__ = [
     "PriceModel",
     "SimSpec",
     "SimulatedFeed",
+    "find_sim_spec",
     "sim_specs",
     "simulated_instruments",
+    "synthetic_keys",
 ]

@@ -22,7 +22,7 @@ from scalpbot.data.aggregator import IST_OFFSET_NS, NS_PER_MINUTE, check_timefra
 from scalpbot.data.feeds import Pacer, Sleep, check_speed
 from scalpbot.data.series import BarSeries
 from scalpbot.data.simulated.days import SessionDays
-from scalpbot.data.simulated.instruments import sim_specs
+from scalpbot.data.simulated.instruments import MAX_SYNTHETIC, find_sim_spec, sim_specs
 from scalpbot.data.simulated.model import BarColumns, DayPath, PriceModel
 from scalpbot.domain import IST, ConfigError, Tick
 from scalpbot.domain.market_data import datetime_to_ns, ns_to_datetime
@@ -33,7 +33,8 @@ MAX_HISTORY_BARS = 100_000
 
 
 class SimulatedFeed:
-    """Ticks of simulated NSE instruments (all of them when `instrument_keys` is None).
+    """Ticks of simulated NSE instruments (all the table's when `instrument_keys` is None; the
+    generated `NSE:SIM0001` … of `synthetic_keys` are played only when asked for).
 
         feed = SimulatedFeed(["NSE:INFY"], seed=7, speed=60)      # 60x real time
         warmup = feed.history("NSE:INFY", bars=200, timeframe_minutes=5)
@@ -56,13 +57,15 @@ class SimulatedFeed:
         sleep: Sleep = asyncio.sleep,
         calendar: TradingCalendar | None = None,
     ) -> None:
-        specs = sim_specs()
-        keys = list(specs) if instrument_keys is None else list(instrument_keys)
-        unknown = [k for k in keys if k not in specs]
+        table = sim_specs()
+        keys = list(table) if instrument_keys is None else list(instrument_keys)
+        specs = {k: find_sim_spec(k) for k in keys}
+        unknown = [k for k, spec in specs.items() if spec is None]
         if unknown or not keys or len(set(keys)) != len(keys):
             raise ConfigError(
                 f"simulated feed instruments {keys!r}: give distinct keys out of "
-                f"{', '.join(specs)}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+                f"{', '.join(table)} or generated NSE:SIM0001 to NSE:SIM{MAX_SYNTHETIC}"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
             )
         if type(tick_interval_ms) is not int or not 10 <= tick_interval_ms <= 60_000:
             raise ConfigError(
@@ -73,7 +76,9 @@ class SimulatedFeed:
         self.seed = seed
         self.speed = check_speed(speed)
         self.step_ns = tick_interval_ms * 1_000_000
-        self._models = [PriceModel(specs[k], seed, self.step_ns) for k in keys]
+        self._models = [
+            PriceModel(spec, seed, self.step_ns) for spec in specs.values() if spec is not None
+        ]
         self._days = SessionDays(calendar)
         self._pacer = Pacer(sleep)
         day, index = self._resolve_start(start)

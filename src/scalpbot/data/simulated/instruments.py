@@ -15,14 +15,22 @@ published rules:
 Starting prices are of the order of late-2025 market levels; the daily volatility and average
 daily volume set the scale of the simulated moves and trades, not a forecast of anything.
 Live trading must take tick and lot sizes from the broker's instrument master, never from here.
+
+Beyond the table, load tests may ask for generated stand-in equities `NSE:SIM0001` …
+`NSE:SIM9999` (`synthetic_keys`). They are not listed by `sim_specs()` (so a demo, the sandbox
+and the settings still see the six real names); `find_sim_spec` resolves them. Each one's
+parameters follow from its number alone: a start price spread over ₹50–₹20,000 with the tick
+of its NSE price band, a daily volatility of 1–3 % and a volume of 0.2–20 million shares.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scalpbot.domain import Exchange, Instrument, InstrumentType
+from scalpbot.domain import ConfigError, Exchange, Instrument, InstrumentType
+from scalpbot.market.ticks import round_to_tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +85,54 @@ def sim_specs() -> dict[str, SimSpec]:
 def simulated_instruments() -> dict[str, Instrument]:
     """The simulated market's instruments by key ("NSE:RELIANCE", …, "NFO:NIFTY-I")."""
     return {spec.key: spec.instrument for spec in _SPECS}
+
+
+#: Most generated stand-in equities (`NSE:SIM0001` … `NSE:SIM9999`).
+MAX_SYNTHETIC = 9999
+_SYNTHETIC = re.compile(r"NSE:SIM(\d{4})")
+#: NSE equity tick by price band (lower bound of the band, tick), from April 2025.
+_TICK_BANDS = (
+    (Decimal(20_000), Decimal("5")),
+    (Decimal(10_000), Decimal("1")),
+    (Decimal(5_000), Decimal("0.50")),
+    (Decimal(1_000), Decimal("0.10")),
+    (Decimal(250), Decimal("0.05")),
+)
+
+
+def equity_tick(price: Decimal) -> Decimal:
+    """The tick NSE sets for a stock priced `price` (see the module docstring)."""
+    return next((tick for floor, tick in _TICK_BANDS if price >= floor), Decimal("0.01"))
+
+
+def synthetic_keys(count: int) -> list[str]:
+    """Keys of the first `count` generated equities: NSE:SIM0001, NSE:SIM0002, …"""
+    if type(count) is not int or not 0 <= count <= MAX_SYNTHETIC:
+        raise ConfigError(f"generated instruments: 0 to {MAX_SYNTHETIC}, not {count!r}")
+    return [f"NSE:SIM{number:04d}" for number in range(1, count + 1)]
+
+
+def _synthetic_spec(number: int) -> SimSpec:
+    # Fractional parts of multiples of irrational numbers: spread evenly, no generator needed.
+    u, v, w = ((number * a) % 1.0 for a in (0.6180339887, 0.7548776662, 0.5698402911))
+    raw = Decimal(repr(round(50.0 * 400.0**u, 2)))  # ₹50 … ₹20,000, log-uniform
+    tick = equity_tick(raw)
+    symbol = f"SIM{number:04d}"
+    instrument = _equity(symbol, f"SIMULATED {number:04d}", str(tick))
+    return SimSpec(
+        instrument,
+        round_to_tick(raw, tick, "down"),  # down stays in the band (its floor is on the grid)
+        round(0.01 + 0.02 * v, 4),
+        int(200_000 * 100.0**w),
+    )
+
+
+def find_sim_spec(key: str) -> SimSpec | None:
+    """The spec of a table instrument or of a generated equity (`NSE:SIM0001`), else None."""
+    spec = sim_specs().get(key)
+    if spec is not None:
+        return spec
+    match = _SYNTHETIC.fullmatch(key)
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return _synthetic_spec(int(match.group(1)))
