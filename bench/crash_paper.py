@@ -103,12 +103,13 @@ class PaperTrials:
                 if process.poll() is None:
                     process.send_signal(signal.SIGKILL)
             process.wait(timeout=600)
-            if process.returncode == 0:
-                finished = True  # the failpoint's turn never came, or the kill came too late
+            # The failpoint's turn never came, or the kill came too late: the session ended
+            # (perhaps killed after completing, before its process exited). Another --resume
+            # would start a new session, so this is the result.
+            if process.returncode == 0 or _completed(home):
+                finished = True
                 break
         done = subprocess.CompletedProcess[str]([], 0, "", "")
-        if not finished and _completed(home):
-            finished = True  # killed after the session completed, before the process exited
         if not finished:
             done = subprocess.run(self._command(home, out, "--resume"), capture_output=True,
                                   text=True, timeout=600)  # fmt: skip
