@@ -6,10 +6,10 @@ on every `--every`-th tick of each instrument (buying when flat, selling when lo
 
 - paper: a `TradingSession` on the simulated market at full speed, orders to the paper
   exchange; "leaving" is the call into the exchange;
-- zerodha: a `LiveTradingSession` on the Kite sandbox (ticks decoded from its WebSocket, orders
-  over HTTP on loopback); "leaving" is the adapter's `place_order` starting in its worker
-  thread (the HTTP request follows at once), and the round trip ends when Kite's order id
-  comes back.
+- zerodha: a `LiveTradingSession` on the Kite sandbox, run in its own process (ticks decoded
+  from its WebSocket, orders over HTTP on loopback); "leaving" is the adapter's `place_order`
+  starting in its worker thread (the HTTP request follows at once), and the round trip ends
+  when Kite's order id comes back.
 
 Both include what a real order pays before it leaves: the risk checks and the journal write to
 the store (SQLite) that makes an order survive a crash.
@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from decimal import Decimal
@@ -40,8 +43,6 @@ from scalpbot.runtime.broker_feed import BrokerFeed
 from scalpbot.runtime.broker_gateway import BrokerGateway
 from scalpbot.runtime.live_session import LiveTradingSession
 from scalpbot.runtime.session import SessionSpec, StrategySlot, TradingSession
-from scalpbot.sandbox.zerodha.server import SandboxServer
-from scalpbot.sandbox.zerodha.state import SandboxConfig
 from scalpbot.store import Store
 from scalpbot.strategies.base import Strategy
 
@@ -132,9 +133,17 @@ async def paper(orders: int, every: int, store: Store) -> Probe:
 
 async def zerodha(orders: int, every: int, store: Store, root: Path) -> Probe:
     probe = Probe()
-    server = SandboxServer(SandboxConfig(tick_interval=0.01, redirect_url="http://127.0.0.1:9/"))
-    http_url, ws_url = server.start_in_thread()
+    # The sandbox runs in its own process, as Kite would be on another machine: in a thread of
+    # this one its server would compete with the session for the GIL and inflate the tail.
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scalpbot", "sandbox", "zerodha", "--port", str(port),
+         "--tick-interval", "0.01", "--redirect-url", "http://127.0.0.1:9/"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    http_url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
     try:
+        _wait_up(http_url)
         broker = create_broker(
             broker_name="zerodha", api_key="sandbox_key", api_secret="sandbox_secret",
             base_url=http_url, login_url=http_url, ws_url=ws_url,
@@ -180,8 +189,28 @@ async def zerodha(orders: int, every: int, store: Store, root: Path) -> Probe:
         watcher.cancel()
         broker.close()
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=10)
     return probe
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(url: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/connect/login", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"the sandbox at {url} did not come up")
 
 
 def _line(name: str, values: list[float]) -> str:

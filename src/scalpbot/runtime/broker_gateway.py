@@ -18,6 +18,7 @@ Three rules keep orders from being lost or doubled:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -165,31 +166,35 @@ class BrokerGateway:
 
     # -- OrderGateway ------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
-        self._orders[order.client_order_id] = order
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        self._submitting[order.client_order_id] = loop.create_future()
-        self._spawn(self._submit(order))
-
-    async def _submit(self, order: Order) -> None:
+        """Hand the order to a worker thread at once — the request leaves now, not when the
+        event loop next gets round to a task — and follow its answer in a task."""
         cid = order.client_order_id
         inst = order.instrument
+        self._orders[cid] = order
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._submitting[cid] = loop.create_future()
+        if self.request_sent is not None:
+            self.request_sent(order)
+        place = functools.partial(
+            self.broker.place_order,
+            symbol=inst.symbol,
+            exchange=inst.exchange.value,
+            transaction_type=order.side.value,
+            quantity=order.quantity,
+            order_type=order.order_type.value,
+            product=order.product.value,
+            price=order.price,
+            trigger_price=order.trigger_price,
+            validity=order.validity.value,
+            tag=cid,
+        )
+        self._spawn(self._submit(order, loop.run_in_executor(self._pool, place)))
+
+    async def _submit(self, order: Order, placing: Awaitable[str]) -> None:
+        cid = order.client_order_id
         try:
-            if self.request_sent is not None:
-                self.request_sent(order)
-            broker_id = await self._call(
-                self.broker.place_order,
-                symbol=inst.symbol,
-                exchange=inst.exchange.value,
-                transaction_type=order.side.value,
-                quantity=order.quantity,
-                order_type=order.order_type.value,
-                product=order.product.value,
-                price=order.price,
-                trigger_price=order.trigger_price,
-                validity=order.validity.value,
-                tag=cid,
-            )
+            broker_id = await placing
         except SessionExpired as exc:
             self._rejected(order, f"broker session expired: {exc}")
             self._expired(str(exc))
@@ -346,9 +351,19 @@ class BrokerGateway:
             await asyncio.shield(pending)
 
     async def refresh(self, order: Order) -> None:
-        """Ask the broker for the order's state and apply it (after each request we made)."""
+        """Ask the broker for the order's state and apply it (after each request we made).
+
+        By its broker id when it has one — one order's history, not the whole day's book, which
+        grows with every order and whose parsing would hold the GIL against the next order's
+        journal write — else by its tag."""
         try:
-            found = await self._call(self.broker.find_order_by_tag, order.client_order_id)
+            if order.broker_order_id:
+                history = await self._call(self.broker.get_order_history, order.broker_order_id)
+                found = history[-1] if history else None
+                if found is not None:
+                    found.client_order_id = order.client_order_id
+            else:
+                found = await self._call(self.broker.find_order_by_tag, order.client_order_id)
         except BrokerError as exc:
             log.warning("refreshing order %s failed: %s", order.client_order_id, exc)
             return

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scalpbot.store import migrate
-from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, parse_url
+from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, is_memory, parse_url
 from scalpbot.store.errors import StoreError
 from scalpbot.store.repositories import (
     ApiTokenRepository,
@@ -39,6 +39,7 @@ from scalpbot.store.repositories import (
     StrategyRepository,
     UserRepository,
 )
+from scalpbot.store.wal import WalCheckpointer
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -52,6 +53,11 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._checkpointer: WalCheckpointer | None = None
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and not is_memory(url):
+            self._checkpointer = WalCheckpointer(str(url.database))
+            self._checkpointer.start()
         self._readers = sessionmaker(engine, expire_on_commit=False)
         self._writers = sessionmaker(
             engine.execution_options(**{BEGIN_IMMEDIATE: True}), expire_on_commit=False
@@ -119,6 +125,8 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection; the store is not used afterwards."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._engine.dispose()
 
     def __enter__(self) -> Store:

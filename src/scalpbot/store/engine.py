@@ -80,6 +80,7 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
         try:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA wal_autocheckpoint=0")  # done off the order path: wal.py
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
