@@ -15,7 +15,7 @@ from scalpbot.domain import Order, OrderStatus, StatusChange
 from scalpbot.store.convert import history_columns, order_columns, order_of
 from scalpbot.store.errors import RecordNotFound, StoreError
 from scalpbot.store.models import OrderRow, OrderStatusRow, TradingSessionRow
-from scalpbot.store.repositories.base import Repository, require_int, require_text
+from scalpbot.store.repositories.base import Repository, Transaction, require_int, require_text
 
 WORKING = tuple(status.value for status in OrderStatus if status.is_working)
 
@@ -73,6 +73,10 @@ def _orders_with_history(db: Session, rows: list[OrderRow]) -> list[Order]:
 
 
 class OrderRepository(Repository):
+    def __init__(self, write: Transaction, read: Transaction) -> None:
+        super().__init__(write, read)
+        self._sessions_seen: set[int] = set()  # (a deleted session's orders go with it)
+
     def save(self, order: Order, session_id: int) -> None:
         """Insert or update `order` (by client order id) with its new status changes.
 
@@ -87,8 +91,12 @@ class OrderRepository(Repository):
             conn = db.connection()
             found = conn.execute(_FIND_ORDER, {"cid": cid}).first()
             if found is None:
-                if conn.execute(_FIND_SESSION, {"sid": session_id}).first() is None:
-                    raise RecordNotFound(f"order {cid!r}: no trading session with id {session_id}")
+                if session_id not in self._sessions_seen:  # one look per session, not per order
+                    if conn.execute(_FIND_SESSION, {"sid": session_id}).first() is None:
+                        raise RecordNotFound(
+                            f"order {cid!r}: no trading session with id {session_id}"
+                        )
+                    self._sessions_seen.add(session_id)
                 result = conn.execute(_INSERT_ORDER, {"session_id": session_id, **columns})
                 key = result.inserted_primary_key
                 assert key is not None
