@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,23 +17,13 @@ from scalpbot.data.simulated import (
 from scalpbot.data.simulated.instruments import equity_tick
 from scalpbot.domain import ConfigError, Exchange, InstrumentType, Tick
 from scalpbot.market import is_on_tick, to_decimal
+from test_feed_simulated import take
 
 MINUTE_MS = 60_000
 
 
 def first_steps(feed: SimulatedFeed, steps: int) -> list[Tick]:
-    count = steps * len(feed.instruments)
-
-    async def run() -> list[Tick]:
-        ticks: list[Tick] = []
-        async for tick in feed.events():
-            ticks.append(tick)
-            if len(ticks) == count:
-                break
-        await feed.close()
-        return ticks
-
-    return asyncio.run(run())
+    return take(feed, steps * len(feed.instruments))
 
 
 def test_synthetic_keys_are_numbered_and_bounded() -> None:
