@@ -34,3 +34,25 @@ def test_the_paper_book_remembers_only_the_latest_finished_orders(
     assert list(state["finished"]) == [f"R{n}" for n in range(7, 12)]
     restored = PaperExchange.from_state(state)
     assert restored.to_state()["finished"] == state["finished"]
+
+
+def test_the_order_manager_forgets_finished_orders_but_never_working_ones() -> None:
+    from decimal import Decimal
+
+    from scalpbot.engine.bus import EventBus
+    from scalpbot.engine.clock import SimulatedClock
+    from scalpbot.engine.order_manager import OrderManager
+    from scalpbot.engine.portfolio import Portfolio
+    from scalpbot.market.charges import NoCharges
+
+    exchange = PaperExchange()
+    manager = OrderManager(exchange, Portfolio(Decimal(10**6), NoCharges()), EventBus(),
+                           SimulatedClock(), id_prefix="M")  # fmt: skip
+    resting = manager.submit(make_order(manager.next_client_id(), order_type="LIMIT", price="1"))
+    for _ in range(10):
+        order = manager.submit(make_order(manager.next_client_id(), order_type="LIMIT", price="1"))
+        manager.cancel(order)
+    assert manager.forget_finished(keep=3) == 7
+    assert list(manager.orders) == [resting.client_order_id, "M000009", "M000010", "M000011"]
+    assert manager.forget_finished(keep=3) == 0
+    assert manager.get(resting.client_order_id) is resting

@@ -66,6 +66,23 @@ class OrderManager:
         self.order_hooks: list[OrderHook] = []
         gateway.set_listener(self)
 
+    def forget_finished(self, keep: int) -> int:
+        """Drop all but the latest `keep` finished orders from memory (they are in the store);
+        returns how many went. A session on hundreds of instruments finishes thousands of
+        orders an hour, and nothing here needs an order once it is final: late news of one is
+        ignored, and exits hang off working orders."""
+        excess = len(self.orders) - len(self._working) - keep
+        if excess <= 0:
+            return 0
+        dropped = 0
+        for cid in list(self.orders):
+            if dropped == excess:
+                break
+            if cid not in self._working:
+                del self.orders[cid]
+                dropped += 1
+        return dropped
+
     # -- requests -----------------------------------------------------------------------------
     def next_client_id(self) -> str:
         """Our id for a new order; short and alphanumeric so it can travel as a broker tag."""

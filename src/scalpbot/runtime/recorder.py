@@ -62,8 +62,11 @@ def session_report(
     *,
     strategies: list[dict[str, Any]],
     initial_cash: Decimal,
+    orders: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON document of a session: backtest's schema plus `orders` and `strategies`."""
+    """The JSON document of a session: backtest's schema plus `orders` (the engine's, unless
+    given as `order_summary` rows: a long session reads them back from the store) and
+    `strategies`."""
     portfolio = engine.portfolio
     trades = list(portfolio.trades)
     metrics = compute_metrics(
@@ -102,5 +105,7 @@ def session_report(
         ),
         "final_equity": float(portfolio.equity().quantize(Decimal("0.01"))),
         "metrics": metrics,
-        "orders": [order_summary(o) for o in engine.orders.orders.values()],
+        "orders": (
+            [order_summary(o) for o in engine.orders.orders.values()] if orders is None else orders
+        ),
     }

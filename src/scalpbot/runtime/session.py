@@ -49,6 +49,7 @@ from scalpbot.store import Store
 __all__ = ["SessionSpec", "StrategySlot", "TradingSession", "install_signal_handlers"]
 
 CHECKPOINT_EVERY = 250  # events between progress/paper-book checkpoints
+KEEP_FINISHED_ORDERS = 2_000  # finished orders kept in memory besides the store
 
 
 class ReconciliationError(EngineFault):
@@ -315,6 +316,7 @@ class TradingSession:
         self._emit_status()
 
     def _checkpoint(self) -> None:
+        self.engine.orders.forget_finished(KEEP_FINISHED_ORDERS)  # the store holds them
         self.store.paper_state.save(self.session_id, self._book_state())
         self.store.sessions.update_progress(
             self.session_id, last_bar_index=self.events_processed, last_bar_ts=self.clock.ts
@@ -386,7 +388,9 @@ class TradingSession:
             self.recorder,
             strategies=strategies,
             initial_cash=self.spec.engine_settings.initial_cash,
+            orders=self.store.orders.summaries(self.session_id),
         )
+        report["bars"] = self.bars_processed
         report["session_id"] = self.session_id
         report["status"] = "completed" if not self._stop_requested else "interrupted"
         return report

@@ -146,6 +146,36 @@ class OrderRepository(Repository):
         with self._read(f"reading the working orders of session {session_id}") as db:
             return _orders_with_history(db, list(db.scalars(query)))
 
+    def summaries(self, session_id: int) -> list[dict[str, Any]]:
+        """Each order of the session as a session report lists it, in the order they were
+        created — read as plain rows (a long session's report would otherwise rebuild tens of
+        thousands of orders with their histories just to print ten fields of each)."""
+        c = _ORDERS.c
+        query = (
+            select(
+                c.client_order_id, c.broker_order_id, c.status, c.exchange, c.symbol, c.side,
+                c.quantity, c.order_type, c.role, c.filled_quantity, c.average_price,
+            )
+            .where(c.session_id == require_int(session_id, "session id"))
+            .order_by(c.created_ts, c.id)
+        )  # fmt: skip
+        with self._read(f"summarising the orders of session {session_id}") as db:
+            return [
+                {
+                    "client_order_id": row.client_order_id,
+                    "broker_order_id": row.broker_order_id,
+                    "status": row.status,
+                    "instrument": f"{row.exchange}:{row.symbol}",
+                    "side": row.side,
+                    "quantity": row.quantity,
+                    "order_type": row.order_type,
+                    "role": row.role,
+                    "filled_quantity": row.filled_quantity,
+                    "average_price": float(row.average_price),
+                }
+                for row in db.connection().execute(query)
+            ]
+
     def count(self, session_id: int) -> int:
         query = select(func.count(OrderRow.id)).where(
             OrderRow.session_id == require_int(session_id, "session id")
