@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 
@@ -83,6 +83,8 @@ def build_app(state: SandboxState) -> Starlette:
             return await handler(request)
         except KiteInputError as exc:
             return error(400, "InputException", str(exc))
+        except ClientDisconnect:  # the client died mid-request (a crash trial's kill)
+            return PlainTextResponse("client gone", status_code=499)
 
     def api(handler: Any) -> Any:
         async def endpoint(request: Request) -> Any:
