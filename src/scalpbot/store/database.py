@@ -13,6 +13,7 @@ that needs several tables in one commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scalpbot.store import migrate
 from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, is_memory, parse_url
 from scalpbot.store.errors import StoreError
+from scalpbot.store.prepared import driver_transaction
 from scalpbot.store.repositories import (
     ApiTokenRepository,
     BacktestRepository,
@@ -63,7 +65,9 @@ class Store:
             engine.execution_options(**{BEGIN_IMMEDIATE: True}), expire_on_commit=False
         )
         self.sessions = SessionRepository(self._write, self._read)
-        self.orders = OrderRepository(self._write, self._read)
+        self.orders = OrderRepository(
+            self._write, self._read, functools.partial(driver_transaction, engine)
+        )
         self.fills = FillRepository(self._write, self._read)
         self.positions = PositionRepository(self._write, self._read)
         self.backtests = BacktestRepository(self._write, self._read)

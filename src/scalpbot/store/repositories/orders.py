@@ -6,38 +6,65 @@ order exactly, history included."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from scalpbot.domain import Order, OrderStatus, StatusChange
 from scalpbot.store.convert import history_columns, order_columns, order_of
 from scalpbot.store.errors import RecordNotFound, StoreError
 from scalpbot.store.models import OrderRow, OrderStatusRow, TradingSessionRow
+from scalpbot.store.prepared import DriverTransaction, PreparedStatement, StatementSet
 from scalpbot.store.repositories.base import Repository, Transaction, require_int, require_text
+from scalpbot.store.types import utc_now
 
 WORKING = tuple(status.value for status in OrderStatus if status.is_working)
 
 _ORDERS: Table = OrderRow.__table__  # type: ignore[assignment]
 _HISTORY: Table = OrderStatusRow.__table__  # type: ignore[assignment]
 _SESSIONS: Table = TradingSessionRow.__table__  # type: ignore[assignment]
-_FIND_ORDER = select(_ORDERS.c.id, _ORDERS.c.session_id).where(
-    _ORDERS.c.client_order_id == bindparam("cid")
-)
-_FIND_SESSION = select(_SESSIONS.c.id).where(_SESSIONS.c.id == bindparam("sid"))
-_INSERT_ORDER = insert(_ORDERS)
-_UPDATE_ORDER = update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id"))
-_STORED_HISTORY = (
-    select(_HISTORY.c.seq, _HISTORY.c.ts, _HISTORY.c.status, _HISTORY.c.reason)
-    .where(_HISTORY.c.order_id == bindparam("row_id"))
-    .order_by(_HISTORY.c.seq)
-)
-_INSERT_HISTORY = insert(_HISTORY)
+_INSERTED = [c.key for c in _ORDERS.c if c.key != "id"]
+_UPDATED = [c.key for c in _ORDERS.c if c.key not in ("id", "session_id", "created_at")]
 
 
-def _same_change(stored: Any, change: StatusChange) -> bool:
-    return (stored.ts, stored.status, stored.reason) == (
+class _JournalStatements:
+    """The statements of the journal write, compiled for one database (see `prepared`)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        insert_order = insert(_ORDERS)
+        self.returning = bool(dialect.insert_returning)
+        if self.returning:
+            insert_order = insert_order.returning(_ORDERS.c.id)
+        self.find_order = PreparedStatement(
+            select(_ORDERS.c.id, _ORDERS.c.session_id).where(
+                _ORDERS.c.client_order_id == bindparam("cid")
+            ),
+            dialect,
+        )
+        self.find_session = PreparedStatement(
+            select(_SESSIONS.c.id).where(_SESSIONS.c.id == bindparam("sid")), dialect
+        )
+        self.insert_order = PreparedStatement(insert_order, dialect, _INSERTED)
+        self.update_order = PreparedStatement(
+            update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id")), dialect, _UPDATED
+        )
+        self.stored_history = PreparedStatement(
+            select(_HISTORY.c.seq, _HISTORY.c.ts, _HISTORY.c.status, _HISTORY.c.reason)
+            .where(_HISTORY.c.order_id == bindparam("row_id"))
+            .order_by(_HISTORY.c.seq),
+            dialect,
+        )
+        self.insert_history = PreparedStatement(
+            insert(_HISTORY), dialect, ["order_id", "seq", "ts", "status", "reason"]
+        )
+
+
+def _same_change(stored: Sequence[Any], change: StatusChange) -> bool:
+    """`stored` is a (seq, ts, status, reason) row of the history table."""
+    return (stored[1], stored[2], stored[3]) == (
         change.ts,
         OrderStatus(change.status).value,
         change.reason,
@@ -56,7 +83,7 @@ def _check_history(order: Order, stored: list[Any]) -> None:
         if not _same_change(row, order.history[seq]):
             raise StoreError(
                 f"order {order.client_order_id!r}: status change #{seq + 1} differs from the "
-                f"stored one ({row.status} at {row.ts}): history cannot be rewritten"
+                f"stored one ({row[2]} at {row[1]}): history cannot be rewritten"
             )
 
 
@@ -73,48 +100,61 @@ def _orders_with_history(db: Session, rows: list[OrderRow]) -> list[Order]:
 
 
 class OrderRepository(Repository):
-    def __init__(self, write: Transaction, read: Transaction) -> None:
+    def __init__(self, write: Transaction, read: Transaction, journal: DriverTransaction) -> None:
         super().__init__(write, read)
+        self._journal = journal
         self._sessions_seen: set[int] = set()  # (a deleted session's orders go with it)
+        self._statements = StatementSet(_JournalStatements)
 
     def save(self, order: Order, session_id: int) -> None:
         """Insert or update `order` (by client order id) with its new status changes.
 
-        This is the journal write every order waits for before it is sent, so it runs prepared
-        Core statements (built once, below) rather than ORM objects: building an insert of
-        thirty columns costs SQLAlchemy far more than SQLite takes to store it.
+        This is the journal write every order waits for before it is sent, so it runs
+        statements compiled once, on a driver connection without an ORM session (`prepared`):
+        through the ORM session and SQLAlchemy's execution the same write took three and a
+        half times as long (0.26 ms against 0.07 on a quiet machine).
         """
         cid = require_text(order.client_order_id, "client order id", 64)
         session_id = require_int(session_id, "session id")
+        with self._journal(f"saving order {cid!r}") as write:
+            statements: _JournalStatements = self._statements.for_dialect(write.dialect)
+            self._save(statements, write.cursor, order, cid, session_id)
+
+    def _save(
+        self,
+        statements: _JournalStatements,
+        cursor: Any,
+        order: Order,
+        cid: str,
+        session_id: int,
+    ) -> None:
+        now = utc_now()
         columns = order_columns(order)
-        with self._write(f"saving order {cid!r}") as db:
-            conn = db.connection()
-            found = conn.execute(_FIND_ORDER, {"cid": cid}).first()
-            if found is None:
-                if session_id not in self._sessions_seen:  # one look per session, not per order
-                    if conn.execute(_FIND_SESSION, {"sid": session_id}).first() is None:
-                        raise RecordNotFound(
-                            f"order {cid!r}: no trading session with id {session_id}"
-                        )
-                    self._sessions_seen.add(session_id)
-                result = conn.execute(_INSERT_ORDER, {"session_id": session_id, **columns})
-                key = result.inserted_primary_key
-                assert key is not None
-                row_id = int(key[0])
-                stored: list[Any] = []
-            else:
-                row_id, owner = int(found.id), int(found.session_id)
-                if owner != session_id:
-                    raise StoreError(f"order {cid!r} belongs to session {owner}, not {session_id}")
-                stored = list(conn.execute(_STORED_HISTORY, {"row_id": row_id}))
-                _check_history(order, stored)
-                conn.execute(_UPDATE_ORDER, {"row_id": row_id, **columns})
-            new = [
-                history_columns(row_id, seq, order.history[seq])
-                for seq in range(len(stored), len(order.history))
-            ]
-            if new:
-                conn.execute(_INSERT_HISTORY, new)
+        found = statements.find_order.execute(cursor, {"cid": cid}).fetchone()
+        if found is None:
+            if session_id not in self._sessions_seen:  # one look per session, not per order
+                if statements.find_session.execute(cursor, {"sid": session_id}).fetchone() is None:
+                    raise RecordNotFound(f"order {cid!r}: no trading session with id {session_id}")
+                self._sessions_seen.add(session_id)
+            values = {"session_id": session_id, "created_at": now, "updated_at": now, **columns}
+            statements.insert_order.execute(cursor, values)
+            row_id = int(cursor.fetchone()[0] if statements.returning else cursor.lastrowid)
+            stored: list[Any] = []
+        else:
+            row_id, owner = int(found[0]), int(found[1])
+            if owner != session_id:
+                raise StoreError(f"order {cid!r} belongs to session {owner}, not {session_id}")
+            stored = statements.stored_history.execute(cursor, {"row_id": row_id}).fetchall()
+            _check_history(order, stored)
+            statements.update_order.execute(
+                cursor, {"row_id": row_id, "updated_at": now, **columns}
+            )
+        new = [
+            history_columns(row_id, seq, order.history[seq])
+            for seq in range(len(stored), len(order.history))
+        ]
+        if new:
+            statements.insert_history.execute_many(cursor, new)
 
     def get(self, client_order_id: str) -> Order | None:
         with self._read(f"reading order {client_order_id!r}") as db:
