@@ -17,11 +17,12 @@ before trading), lets it trade a little, stops it with SIGINT, and checks:
   the broker's P&L;
 - restart: the restarted session ran (reconciled) and exited cleanly.
 
-A third of the live kills are aimed at the window between the broker accepting an order and
+A quarter of the live kills are aimed at the window between the broker accepting an order and
 scalpbot recording that (the sandbox is told to hold the reply to the next order, and the kill
-lands while it is held); a third at the window between storing an order and sending it (the
+lands while it is held); a quarter at the window between storing an order and sending it (the
 session is started with the `after_journal` failpoint, which SIGKILLs it right after the n-th
-order is journaled); the rest land at random.
+order is journaled as an intent); a quarter just after an order was sent while the store knows
+it only from its intent file (the `after_send` failpoint); the rest land at random.
 
     .venv/bin/python bench/crash_trials.py [--trials N] [--seed S] [--kinds live,paper]
 
@@ -53,7 +54,9 @@ from scalpbot.sandbox.zerodha.state import SandboxConfig
 
 SCALPBOT = str(Path(sys.executable).with_name("scalpbot"))
 #: Where a live trial's kill is aimed (see the module docstring).
-AIMS = ("random", "accepted_not_recorded", "stored_not_sent")
+AIMS = ("random", "accepted_not_recorded", "stored_not_sent", "sent_not_in_database")
+#: The failpoint of each aimed kill the session makes itself.
+FAILPOINTS = {"stored_not_sent": "after_journal", "sent_not_in_database": "after_send"}
 API_KEY, API_SECRET = "sandbox_key", "sandbox_secret"
 
 
@@ -130,8 +133,8 @@ class Trials:
         aim = self.rng.choice(AIMS)
         self.aims[aim] += 1
         orders_before = self.rng.randint(1, 8)
-        if aim == "stored_not_sent":  # the session kills itself after the n-th journal write
-            first = self._run(home, failpoint=f"after_journal:{orders_before}")
+        if aim in FAILPOINTS:  # the session kills itself the n-th time it passes the point
+            first = self._run(home, failpoint=f"{FAILPOINTS[aim]}:{orders_before}")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 first.wait(timeout=60)
         else:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from crash_paper import make_walk  # the crash trials' data, shared
+from scalpbot.domain import OrderStatus
+from scalpbot.store import Store, sqlite_url
 
 SCALPBOT = [sys.executable, "-m", "scalpbot"]
 BARS = 20_000
@@ -152,8 +154,14 @@ def test_a_kill_between_storing_an_order_and_sending_it(tmp_path: Path) -> None:
     )
     assert killed.returncode == -signal.SIGKILL
     with sqlite3.connect(home / "scalpbot.db") as db:
-        stored = db.execute("SELECT client_order_id, status FROM orders ORDER BY id").fetchall()
-    assert len(stored) == 3 and stored[-1][1] == "PENDING_SUBMIT"
+        in_database = db.execute("SELECT count(*) FROM orders").fetchone()[0]
+        (session_id,) = db.execute("SELECT id FROM trading_sessions").fetchone()
+    assert in_database == 2  # the third is in the store's intent file only...
+    assert len(list((home / "scalpbot.db-intents").glob("*.intents"))) == 1
+    with Store.open(sqlite_url(home / "scalpbot.db")) as store:  # ...which opening folds in
+        stored = [(o.client_order_id, o.status) for o in store.orders.for_session(session_id)]
+    assert len(stored) == 3 and stored[-1][1] is OrderStatus.PENDING_SUBMIT
+    assert not list((home / "scalpbot.db-intents").glob("*.intents"))
     done = subprocess.run(
         command(home, data, out, "--resume"), timeout=600, capture_output=True, text=True
     )

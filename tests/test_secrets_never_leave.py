@@ -90,7 +90,8 @@ def test_no_secret_appears_in_logs_database_api_or_pages(
         out, err = stop_server(server)
         seen += [out, err]
     time.sleep(0.2)
-    database = b"".join(p.read_bytes() for p in home.glob("scalpbot.db*"))
+    database = b"".join(p.read_bytes() for p in home.glob("scalpbot.db*") if p.is_file())
+    database += b"".join(p.read_bytes() for p in home.glob("scalpbot.db-intents/*"))
     assert b"ma_cross" in database  # the session was recorded
     logs = "".join(
         p.read_text(errors="replace") for p in (home / "logs").glob("**/*") if p.is_file()

@@ -56,6 +56,7 @@ class Engine:
         settings: EngineSettings = EngineSettings(),
         *,
         journal: Journal | None = None,
+        journal_sent: Journal | None = None,
         log: Callable[[str], None] | None = None,
         session_rules: SessionRules | None = None,
     ) -> None:
@@ -73,6 +74,7 @@ class Engine:
             clock,
             id_prefix=settings.id_prefix,
             journal=journal,
+            journal_sent=journal_sent,
         )
         self.session_rules = session_rules or EXCHANGE_RULES
         self.risk = RiskManager(

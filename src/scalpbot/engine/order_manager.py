@@ -50,6 +50,7 @@ class OrderManager:
         *,
         id_prefix: str = "SB",
         journal: Journal | None = None,
+        journal_sent: Journal | None = None,
     ) -> None:
         self.gateway = gateway
         self.portfolio = portfolio
@@ -57,6 +58,10 @@ class OrderManager:
         self.clock = clock
         self.id_prefix = id_prefix
         self.journal = journal
+        # Called once the gateway has a new order: a journal that only made a quick record of
+        # it before sending (a line in an intent file) writes it in full here, off the path
+        # from tick to request.
+        self.journal_sent = journal_sent
         self.orders: dict[str, Order] = {}
         self._working: dict[str, Order] = {}
         self._counter = 0
@@ -107,6 +112,16 @@ class OrderManager:
         if self.bus.has_subscribers(OrderEvent):
             self.bus.publish(OrderEvent(order, order.created_ts))
         self.gateway.submit(order)
+        if self.journal_sent is not None:
+            try:
+                self.journal_sent(order)
+            except EngineFault:
+                raise
+            except Exception as exc:
+                raise JournalError(
+                    f"order {order.client_order_id} was sent, but writing it to the store "
+                    f"failed: {exc} (its journal record is kept for the next start)"
+                ) from exc
         return order
 
     def modify(

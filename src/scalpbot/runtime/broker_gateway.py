@@ -76,6 +76,7 @@ class BrokerGateway:
         *,
         clock_ns: Callable[[], int] = time.time_ns,
         workers: int = 4,
+        senders: int = 2,
         resolve_delays: tuple[float, ...] = RESOLVE_DELAYS,
         resolve_attempts: int = RESOLVE_ATTEMPTS,
         trade_pause_s: float = TRADE_PAUSE_S,
@@ -87,7 +88,10 @@ class BrokerGateway:
         self.session_expired: Callable[[str], None] | None = None
         self.request_sent: Callable[[Order], None] | None = None  # latency probes
         self._listener: ExecutionListener | None = None
+        # Requests that change the book (place, modify, cancel) have threads of their own, so
+        # they never queue behind look-ups that are waiting out the broker's rate limit.
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="broker")
+        self._send_pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="broker-send")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._orders: dict[str, Order] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -135,6 +139,10 @@ class BrokerGateway:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
 
+    async def _send(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._send_pool, lambda: fn(*args, **kwargs))
+
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for requests in flight (a stopping session lets its cancels reach the broker)."""
         deadline = time.monotonic() + timeout
@@ -145,6 +153,7 @@ class BrokerGateway:
         for task in list(self._tasks):
             task.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._send_pool.shutdown(wait=False, cancel_futures=True)
 
     def _lock(self, client_order_id: str) -> asyncio.Lock:
         lock = self._locks.get(client_order_id)
@@ -189,7 +198,7 @@ class BrokerGateway:
             validity=order.validity.value,
             tag=cid,
         )
-        self._spawn(self._submit(order, loop.run_in_executor(self._pool, place)))
+        self._spawn(self._submit(order, loop.run_in_executor(self._send_pool, place)))
 
     async def _submit(self, order: Order, placing: Awaitable[str]) -> None:
         cid = order.client_order_id
@@ -288,7 +297,7 @@ class BrokerGateway:
                     self._update(order, back, "modify refused: the broker has no id for it yet")
             return
         try:
-            await self._call(
+            await self._send(
                 self.broker.modify_order,
                 order.broker_order_id,
                 quantity=quantity,
@@ -329,7 +338,7 @@ class BrokerGateway:
             if order.broker_order_id is None:
                 return  # never reached the broker: nothing to cancel (it is closed already)
         try:
-            await self._call(self.broker.cancel_order, order.broker_order_id)
+            await self._send(self.broker.cancel_order, order.broker_order_id)
         except BrokerError as exc:
             if isinstance(exc, SessionExpired):
                 self._expired(str(exc))

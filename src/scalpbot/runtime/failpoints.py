@@ -4,8 +4,10 @@ aim at the narrowest windows instead of hoping a random kill lands in them.
 Set `SCALPBOT_FAILPOINT=<name>:<n>` to SIGKILL the process the n-th time it passes the point.
 Never set in normal use; unset, a failpoint costs one integer comparison.
 
-Points: `after_journal` — an order has been written to the store and not yet handed to the
-broker (the restart must find it and close it as never sent, not send it twice).
+Points: `after_journal` — an order has been written to the store (its intent file) and not yet
+handed to the broker (the restart must find it and close it as never sent, not send it twice);
+`after_send` — the broker has the order and the store knows it only from its intent file, not
+yet from the database (the restart must fold it in and find it at the broker by its tag).
 """
 
 from __future__ import annotations

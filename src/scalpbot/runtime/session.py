@@ -84,6 +84,8 @@ class TradingSession:
         self._written_until = self._last_written_ts() if resume else -1
         self._logged_until = self.store.events.last_ts(self.session_id) if resume else -1
         self._after_journal = Failpoint("after_journal")
+        self._after_send = Failpoint("after_send")
+        self._intents_unsaved: set[str] = set()  # new orders journaled as intents only
         # Ids carry the session id: unique across sessions in one store, identical on resume.
         self.clock = SimulatedClock()
         self.gateway = self._make_gateway()
@@ -94,6 +96,7 @@ class TradingSession:
             spec.risk,
             dataclasses.replace(spec.engine_settings, id_prefix=self._id_prefix()),
             journal=self._journal,
+            journal_sent=self._journal_sent,
             session_rules=spec.session_rules,
         )
         for slot in spec.slots:
@@ -168,22 +171,39 @@ class TradingSession:
     def _journal(self, order: Order) -> None:
         if self._recovering:
             return  # re-deriving: the store already holds this stretch (checked by _reconcile)
+        cid = order.client_order_id
         if self.clock.ts <= self._written_until:
             # Between the last checkpoint and the kill the store may already hold this order
             # further along: then it is ahead of us, not wrong, and must not be rewritten.
-            stored = self.store.orders.get(order.client_order_id)
+            stored = self.store.orders.get(cid)
             if stored is not None and len(stored.history) >= len(order.history):
                 mine = [(c.status, c.ts) for c in order.history]
                 theirs = [(c.status, c.ts) for c in stored.history[: len(mine)]]
                 if mine != theirs:
                     raise ReconciliationError(
-                        f"order {order.client_order_id}: re-derived history differs from the "
-                        "stored one; refusing to trade on"
+                        f"order {cid}: re-derived history differs from the stored one; "
+                        "refusing to trade on"
                     )
                 return
-        self.store.orders.save(order, self.session_id)
-        if order.status is OrderStatus.PENDING_SUBMIT:
+        elif order.status is OrderStatus.PENDING_SUBMIT and len(order.history) == 1:
+            # A new order on its way out: the quickest durable record (an intent line), and
+            # the full write once the request has left (`_journal_sent`).
+            self.store.orders.journal_new(order, self.session_id)
+            self._intents_unsaved.add(cid)
             self._after_journal.hit()  # stored, not yet sent: a crash trial's aim
+            return
+        self.store.orders.save(order, self.session_id)
+        self._intents_unsaved.discard(cid)
+        if order.status is OrderStatus.PENDING_SUBMIT:
+            self._after_journal.hit()
+
+    def _journal_sent(self, order: Order) -> None:
+        """The gateway has the order: write it to the database unless a change the broker
+        reported at once (the paper exchange answers inside `submit`) already did."""
+        if order.client_order_id in self._intents_unsaved:
+            self._after_send.hit()  # sent, known only to the intent file: a crash trial's aim
+            self._intents_unsaved.discard(order.client_order_id)
+            self.store.orders.save(order, self.session_id)
 
     def _record_fill(self, fill: Fill) -> None:
         if not self._recovering:

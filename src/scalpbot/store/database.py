@@ -14,8 +14,10 @@ that needs several tables in one commit.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine, text
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scalpbot.store import migrate
 from scalpbot.store.engine import BEGIN_IMMEDIATE, create_store_engine, is_memory, parse_url
 from scalpbot.store.errors import StoreError
+from scalpbot.store.intent_log import fold_orphans
 from scalpbot.store.prepared import driver_transaction
 from scalpbot.store.repositories import (
     ApiTokenRepository,
@@ -43,6 +46,8 @@ from scalpbot.store.repositories import (
 )
 from scalpbot.store.wal import WalCheckpointer
 
+log = logging.getLogger(__name__)
+
 
 def _reason(exc: SQLAlchemyError) -> str:
     original = getattr(exc, "orig", None)
@@ -53,8 +58,9 @@ def _reason(exc: SQLAlchemyError) -> str:
 class Store:
     """The database and its repositories (see the module docstring)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, intents_dir: Path | None = None) -> None:
         self._engine = engine
+        self.intents_dir = intents_dir
         self._checkpointer: WalCheckpointer | None = None
         url = engine.url
         if url.get_backend_name() == "sqlite" and not is_memory(url):
@@ -66,7 +72,7 @@ class Store:
         )
         self.sessions = SessionRepository(self._write, self._read)
         self.orders = OrderRepository(
-            self._write, self._read, functools.partial(driver_transaction, engine)
+            self._write, self._read, functools.partial(driver_transaction, engine), intents_dir
         )
         self.fills = FillRepository(self._write, self._read)
         self.positions = PositionRepository(self._write, self._read)
@@ -81,10 +87,18 @@ class Store:
         self.login_sessions = LoginSessionRepository(self._write, self._read)
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+    def open(cls, url: str, *, upgrade: bool = True, intents_dir: Path | None = None) -> Store:
         """Connect to `url` (sqlite:///PATH or postgresql://...) and, unless `upgrade` is
-        False, migrate it to the newest revision. A SQLite file's folder is created."""
-        shown = parse_url(url).render_as_string(hide_password=True)
+        False, migrate it to the newest revision and fold in the order intents of processes
+        that died (`intent_log`). A SQLite file's folder is created.
+
+        New orders are journaled to intent files in `intents_dir`: by default a folder beside
+        a SQLite file (`scalpbot.db-intents/`); a PostgreSQL or in-memory store has none unless
+        given one, and journals straight to the database."""
+        parsed = parse_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        if intents_dir is None and parsed.get_backend_name() == "sqlite" and not is_memory(parsed):
+            intents_dir = Path(f"{Path(str(parsed.database)).expanduser().resolve()}-intents")
         engine = create_store_engine(url)
         try:
             with engine.connect() as connection:
@@ -97,7 +111,16 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        store = cls(engine, intents_dir=intents_dir)
+        if upgrade and intents_dir is not None:
+            try:
+                folded = fold_orphans(intents_dir, store.orders.fold)
+            except BaseException:
+                store.close()
+                raise
+            if folded:
+                log.warning("folded %d order intents left by a stopped process", folded)
+        return store
 
     @property
     def engine(self) -> Engine:
@@ -129,6 +152,7 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection; the store is not used afterwards."""
+        self.orders.close_intents()
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self._engine.dispose()

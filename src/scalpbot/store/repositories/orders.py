@@ -5,8 +5,11 @@ order exactly, history included."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -16,10 +19,13 @@ from sqlalchemy.orm import Session
 from scalpbot.domain import Order, OrderStatus, StatusChange
 from scalpbot.store.convert import history_columns, order_columns, order_of
 from scalpbot.store.errors import RecordNotFound, StoreError
+from scalpbot.store.intent_log import Intent, IntentLog
 from scalpbot.store.models import OrderRow, OrderStatusRow, TradingSessionRow
 from scalpbot.store.prepared import DriverTransaction, PreparedStatement, StatementSet
 from scalpbot.store.repositories.base import Repository, Transaction, require_int, require_text
 from scalpbot.store.types import utc_now
+
+log = logging.getLogger(__name__)
 
 WORKING = tuple(status.value for status in OrderStatus if status.is_working)
 
@@ -100,11 +106,51 @@ def _orders_with_history(db: Session, rows: list[OrderRow]) -> list[Order]:
 
 
 class OrderRepository(Repository):
-    def __init__(self, write: Transaction, read: Transaction, journal: DriverTransaction) -> None:
+    def __init__(
+        self,
+        write: Transaction,
+        read: Transaction,
+        journal: DriverTransaction,
+        intents_dir: Path | None = None,
+    ) -> None:
         super().__init__(write, read)
         self._journal = journal
+        self._intents_dir = intents_dir
+        self._intents: IntentLog | None = None
         self._sessions_seen: set[int] = set()  # (a deleted session's orders go with it)
         self._statements = StatementSet(_JournalStatements)
+
+    def journal_new(self, order: Order, session_id: int) -> None:
+        """Record a new order before it is sent, as cheaply as the store can: appended to this
+        process's intent file when the store has one (`intent_log`), else saved. The caller
+        `save`s it once the request is on its way."""
+        if self._intents_dir is None:
+            self.save(order, session_id)
+            return
+        if self._intents is None:
+            self._intents = IntentLog(self._intents_dir)
+        self._intents.append(require_int(session_id, "session id"), order)
+
+    def fold(self, intent: Intent) -> None:
+        """Write an intent left by a process that died into the database, unless the order is
+        there already (then the database is as far along as the order got, or further)."""
+        cid = intent.client_order_id
+        if self.get(cid) is not None:
+            return
+        history = [
+            SimpleNamespace(seq=seq, ts=ts, status=status, reason=reason)
+            for seq, (ts, status, reason) in enumerate(intent.history)
+        ]
+        order = order_of(SimpleNamespace(**intent.columns), history)  # type: ignore[arg-type]
+        try:
+            self.save(order, intent.session_id)
+        except RecordNotFound:
+            log.warning("order %s: its session %s is gone, so is it", cid, intent.session_id)
+
+    def close_intents(self) -> None:
+        if self._intents is not None:
+            self._intents.close()
+            self._intents = None
 
     def save(self, order: Order, session_id: int) -> None:
         """Insert or update `order` (by client order id) with its new status changes.
@@ -119,6 +165,8 @@ class OrderRepository(Repository):
         with self._journal(f"saving order {cid!r}") as write:
             statements: _JournalStatements = self._statements.for_dialect(write.dialect)
             self._save(statements, write.cursor, order, cid, session_id)
+        if self._intents is not None:
+            self._intents.settled(cid)
 
     def _save(
         self,
