@@ -47,13 +47,9 @@ from scalpbot.domain import (
 from scalpbot.engine.events import BrokerSessionEvent, ErrorEvent, FeedStatusEvent
 from scalpbot.runtime.broker_feed import BrokerFeed
 from scalpbot.runtime.broker_gateway import BrokerGateway
+from scalpbot.runtime.order_journal import ReconciliationError
 from scalpbot.runtime.reconcile import BrokerOrder, Reconciliation, apply_to_orders, reconcile
-from scalpbot.runtime.session import (
-    ReconciliationError,
-    SessionSpec,
-    StatusSink,
-    TradingSession,
-)
+from scalpbot.runtime.session import SessionSpec, StatusSink, TradingSession
 from scalpbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -89,7 +85,7 @@ class LiveTradingSession(TradingSession):
         self._resumed_live = self._resume_from > 0 or self._found_existing
         self._resume_from = 0
         self._recovering = False  # live state is rebuilt from the store, not re-derived
-        self._written_until = -1
+        self.journal.written_until = -1
         self._logged_until = -1
         gw = self.broker_gateway
         gw.clock_ns = self._now

@@ -25,10 +25,9 @@ from typing import Any, Protocol
 from scalpbot.brokers.paper import PaperExchange
 from scalpbot.data.aggregator import BarAggregator
 from scalpbot.data.feeds import Backfill, Feed
-from scalpbot.domain import Bar, Fill, Order, OrderGateway, OrderStatus, Tick
+from scalpbot.domain import Bar, Fill, OrderGateway, Tick
 from scalpbot.engine.clock import SimulatedClock
 from scalpbot.engine.engine import Engine
-from scalpbot.engine.errors import EngineFault
 from scalpbot.engine.events import (
     ErrorEvent,
     ExitTriggeredEvent,
@@ -38,7 +37,7 @@ from scalpbot.engine.events import (
 )
 from scalpbot.market.charges import charges_model
 from scalpbot.runtime.backfill_note import backfill_note
-from scalpbot.runtime.failpoints import Failpoint
+from scalpbot.runtime.order_journal import OrderJournal, ReconciliationError
 from scalpbot.runtime.reconcile import book_from_paper_state, reconcile
 from scalpbot.runtime.recorder import EquityRecorder, session_report
 from scalpbot.runtime.scheduler import SessionScheduler
@@ -50,10 +49,6 @@ __all__ = ["SessionSpec", "StrategySlot", "TradingSession", "install_signal_hand
 
 CHECKPOINT_EVERY = 250  # events between progress/paper-book checkpoints
 KEEP_FINISHED_ORDERS = 2_000  # finished orders kept in memory besides the store
-
-
-class ReconciliationError(EngineFault):
-    """The state re-derived on restart does not match what the store recorded."""
 
 
 class StatusSink(Protocol):
@@ -81,13 +76,13 @@ class TradingSession:
         # A run killed before its first checkpoint re-derives from the start, not recovering,
         # but the store may already hold its orders further along: so whenever a stored
         # session is resumed, what it wrote bounds what must be compared rather than saved.
-        self._written_until = self._last_written_ts() if resume else -1
+        written_until = self._last_written_ts() if resume else -1
         self._logged_until = self.store.events.last_ts(self.session_id) if resume else -1
-        self._after_journal = Failpoint("after_journal")
-        self._after_send = Failpoint("after_send")
-        self._intents_unsaved: set[str] = set()  # new orders journaled as intents only
         # Ids carry the session id: unique across sessions in one store, identical on resume.
         self.clock = SimulatedClock()
+        self.journal = OrderJournal(
+            store, self.session_id, self.clock, lambda: self._recovering, written_until
+        )
         self.gateway = self._make_gateway()
         self.engine = Engine(
             self.gateway,
@@ -95,8 +90,8 @@ class TradingSession:
             charges_model(spec.charges),
             spec.risk,
             dataclasses.replace(spec.engine_settings, id_prefix=self._id_prefix()),
-            journal=self._journal,
-            journal_sent=self._journal_sent,
+            journal=self.journal.journal,
+            journal_sent=self.journal.sent,
             session_rules=spec.session_rules,
         )
         for slot in spec.slots:
@@ -168,43 +163,6 @@ class TradingSession:
         return self._resume_from
 
     # -- journal and event log ----------------------------------------------------------------
-    def _journal(self, order: Order) -> None:
-        if self._recovering:
-            return  # re-deriving: the store already holds this stretch (checked by _reconcile)
-        cid = order.client_order_id
-        if self.clock.ts <= self._written_until:
-            # Between the last checkpoint and the kill the store may already hold this order
-            # further along: then it is ahead of us, not wrong, and must not be rewritten.
-            stored = self.store.orders.get(cid)
-            if stored is not None and len(stored.history) >= len(order.history):
-                mine = [(c.status, c.ts) for c in order.history]
-                theirs = [(c.status, c.ts) for c in stored.history[: len(mine)]]
-                if mine != theirs:
-                    raise ReconciliationError(
-                        f"order {cid}: re-derived history differs from the stored one; "
-                        "refusing to trade on"
-                    )
-                return
-        elif order.status is OrderStatus.PENDING_SUBMIT and len(order.history) == 1:
-            # A new order on its way out: the quickest durable record (an intent line), and
-            # the full write once the request has left (`_journal_sent`).
-            self.store.orders.journal_new(order, self.session_id)
-            self._intents_unsaved.add(cid)
-            self._after_journal.hit()  # stored, not yet sent: a crash trial's aim
-            return
-        self.store.orders.save(order, self.session_id)
-        self._intents_unsaved.discard(cid)
-        if order.status is OrderStatus.PENDING_SUBMIT:
-            self._after_journal.hit()
-
-    def _journal_sent(self, order: Order) -> None:
-        """The gateway has the order: write it to the database unless a change the broker
-        reported at once (the paper exchange answers inside `submit`) already did."""
-        if order.client_order_id in self._intents_unsaved:
-            self._after_send.hit()  # sent, known only to the intent file: a crash trial's aim
-            self._intents_unsaved.discard(order.client_order_id)
-            self.store.orders.save(order, self.session_id)
-
     def _record_fill(self, fill: Fill) -> None:
         if not self._recovering:
             self.store.fills.add(fill, self.session_id)
