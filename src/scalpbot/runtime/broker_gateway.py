@@ -22,29 +22,24 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any, TypeVar
 
 from scalpbot.domain import (
     Broker,
     BrokerError,
     BrokerUnavailable,
-    ExecutionListener,
     Fill,
     Order,
     OrderRejected,
     OrderStatus,
-    OrderUpdate,
     ScalpbotError,
     SessionExpired,
     Tick,
     can_transition,
 )
+from scalpbot.runtime.gateway_plumbing import GatewayPlumbing
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: Seconds between look-ups of an order whose outcome is unknown, then every last value.
 RESOLVE_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -58,7 +53,7 @@ TRADE_PAUSE_S = 0.25
 _FILL_STATUSES = (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)
 
 
-class BrokerGateway:
+class BrokerGateway(GatewayPlumbing):
     """`OrderGateway` for the engine and `StreamHandler` for the broker's order updates.
 
     gateway = BrokerGateway(broker)
@@ -81,97 +76,15 @@ class BrokerGateway:
         resolve_attempts: int = RESOLVE_ATTEMPTS,
         trade_pause_s: float = TRADE_PAUSE_S,
     ) -> None:
-        self.broker = broker
-        self.clock_ns = clock_ns
+        super().__init__(broker, clock_ns, workers=workers, senders=senders)
         self.tick_sink: Callable[[list[Tick]], None] | None = None
         self.status_sink: Callable[[bool, str], None] | None = None
         self.session_expired: Callable[[str], None] | None = None
         self.request_sent: Callable[[Order], None] | None = None  # latency probes
-        self._listener: ExecutionListener | None = None
-        # Requests that change the book (place, modify, cancel) have threads of their own, so
-        # they never queue behind look-ups that are waiting out the broker's rate limit.
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="broker")
-        self._send_pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="broker-send")
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._orders: dict[str, Order] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._seen_fills: set[str] = set()
         self._submitting: dict[str, asyncio.Future[None]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._resolve_delays = resolve_delays
         self._resolve_attempts = resolve_attempts
         self._trade_pause_s = trade_pause_s
-        self.errors: list[str] = []
-
-    # -- wiring ------------------------------------------------------------------------------
-    def set_listener(self, listener: ExecutionListener) -> None:
-        self._listener = listener
-
-    def adopt(self, order: Order) -> None:
-        """Track an order placed before a restart, so the broker's news about it is applied."""
-        self._orders[order.client_order_id] = order
-
-    def seen_fill(self, fill_id: str) -> None:
-        """A fill already applied (stored before a restart): never apply it again."""
-        self._seen_fills.add(fill_id)
-
-    @property
-    def listener(self) -> ExecutionListener:
-        if self._listener is None:
-            raise RuntimeError("BrokerGateway has no listener: create the Engine with it first")
-        return self._listener
-
-    def _spawn(self, work: Awaitable[Any]) -> None:
-        loop = self._loop or asyncio.get_running_loop()
-        self._loop = loop
-        task: asyncio.Task[Any] = loop.create_task(work)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            message = f"broker gateway task failed: {task.exception()}"
-            log.error(message)
-            self.errors.append(message)
-
-    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
-
-    async def _send(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._send_pool, lambda: fn(*args, **kwargs))
-
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for requests in flight (a stopping session lets its cancels reach the broker)."""
-        deadline = time.monotonic() + timeout
-        while self._tasks and time.monotonic() < deadline:
-            await asyncio.wait(set(self._tasks), timeout=deadline - time.monotonic())
-
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._send_pool.shutdown(wait=False, cancel_futures=True)
-
-    def _lock(self, client_order_id: str) -> asyncio.Lock:
-        lock = self._locks.get(client_order_id)
-        if lock is None:
-            lock = self._locks[client_order_id] = asyncio.Lock()
-        return lock
-
-    def _update(self, order: Order, status: OrderStatus, reason: str = "", **extra: Any) -> None:
-        self.listener.on_order_update(
-            OrderUpdate(
-                order.client_order_id,
-                status,
-                self.clock_ns(),
-                broker_order_id=extra.pop("broker_order_id", order.broker_order_id),
-                reason=reason,
-                **extra,
-            )
-        )
 
     # -- OrderGateway ------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
