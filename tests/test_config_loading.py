@@ -95,6 +95,9 @@ def test_risk_and_database_helpers(tmp_path: Path) -> None:
     assert settings.database_url(layout(tmp_path)) == f"sqlite:///{tmp_path / 'scalpbot.db'}"
     other = load_settings(tmp_path, environ={"SCALPBOT__DATABASE__URL": "postgresql://db/x"})
     assert other.database_url(layout(tmp_path)) == "postgresql://db/x"
+    # new orders' intent lines: beside a SQLite file by default, in the home for PostgreSQL
+    assert settings.intents_dir(layout(tmp_path)) is None
+    assert other.intents_dir(layout(tmp_path)) == tmp_path / "intents"
 
 
 def test_empty_sections_mean_defaults(tmp_path: Path) -> None:

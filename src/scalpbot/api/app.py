@@ -65,7 +65,8 @@ def open_store(home: Path) -> Store:
     """The store named by the home's settings (the SQLite file in the home by default)."""
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.database_url(layout(home)))
+    paths = layout(home)
+    return Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
 
 
 def create_app(

@@ -50,7 +50,8 @@ def set_password_command(home: Path, username: str, password_stdin: bool) -> Non
     check_password_rules(password)
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    with Store.open(settings.database_url(layout(home))) as store:
+    paths = layout(home)
+    with Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths)) as store:
         user, ended = set_user_password(store, username, password)
     ended_text = f"; {ended} login session(s) ended" if ended else ""
     click.echo(f"password of dashboard user {user.username!r} set{ended_text}")

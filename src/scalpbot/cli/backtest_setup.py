@@ -177,7 +177,8 @@ def home_store(home: Path) -> Iterator[Store]:
 
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    store = Store.open(settings.database_url(layout(home)))
+    paths = layout(home)
+    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
     try:
         yield store
     finally:

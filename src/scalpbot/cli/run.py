@@ -112,7 +112,7 @@ def run_command(
     )
     root.mkdir(parents=True, exist_ok=True)
     parts = build_parts(settings, options, root)
-    store = Store.open(settings.database_url(paths))
+    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
     printer = None if quiet else StatusPrinter()
     try:
         report = asyncio.run(_run(parts, store, resume, printer, settings.alerts))

@@ -83,7 +83,8 @@ def serve_command(
     host = host or settings.server.host
     port = settings.server.port if port is None else port
     home.mkdir(parents=True, exist_ok=True)
-    store = Store.open(settings.database_url(layout(home)))
+    paths = layout(home)
+    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
     try:
         if not is_loopback(host) and store.users.count() == 0:
             fail(

@@ -45,6 +45,7 @@ class HomeLayout:
     database_file: Path
     data_dir: Path
     logs_dir: Path
+    intents_dir: Path  # new orders' intent lines, for a database that is not a local file
 
 
 def layout(home: Path) -> HomeLayout:
@@ -56,6 +57,7 @@ def layout(home: Path) -> HomeLayout:
         database_file=root / "scalpbot.db",
         data_dir=root / "data",
         logs_dir=root / "logs",
+        intents_dir=root / "intents",
     )
 
 

@@ -10,6 +10,7 @@ value came from, which pydantic-settings' own sources cannot tell.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -206,6 +207,13 @@ class Settings(BaseSettings):
         if self.database.url is not None:
             return self.database.url
         return f"sqlite:///{home.database_file.absolute()}"
+
+    def intents_dir(self, home: HomeLayout) -> Path | None:
+        """Where the store keeps new orders' intent lines: for a SQLite file, the folder beside
+        it (None: the store's default); for PostgreSQL, the home's `intents/`, so every command
+        run on this home folds in what a killed session left."""
+        url = self.database_url(home)
+        return None if url.startswith("sqlite") else home.intents_dir
 
     def risk_settings(self) -> RiskSettings:
         """The engine's risk limits: the `risk` section with `trading.capital`."""
