@@ -97,31 +97,20 @@ class OrderManager:
     def submit(self, order: Order) -> Order:
         """Journal the order, then hand it to the gateway."""
         order.created_ts = order.created_ts or self.clock.now_ns()
-        if self.journal is not None:
-            try:
-                self.journal(order)  # a failure raises before anything is sent or tracked
-            except EngineFault:
-                raise
-            except Exception as exc:
-                raise JournalError(
-                    f"order {order.client_order_id} could not be journaled, so it was not "
-                    f"sent: {exc}"
-                ) from exc
+        if self.journal is not None:  # a failure raises before anything is sent or tracked
+            _write(self.journal, order, "could not be journaled, so it was not sent")
         self.orders[order.client_order_id] = order
         self._working[order.client_order_id] = order
         if self.bus.has_subscribers(OrderEvent):
             self.bus.publish(OrderEvent(order, order.created_ts))
         self.gateway.submit(order)
         if self.journal_sent is not None:
-            try:
-                self.journal_sent(order)
-            except EngineFault:
-                raise
-            except Exception as exc:
-                raise JournalError(
-                    f"order {order.client_order_id} was sent, but writing it to the store "
-                    f"failed: {exc} (its journal record is kept for the next start)"
-                ) from exc
+            _write(
+                self.journal_sent,
+                order,
+                "was sent (its journal record is kept for the next start), but writing it to "
+                "the store failed",
+            )
         return order
 
     def modify(
@@ -241,14 +230,7 @@ class OrderManager:
         if not order.is_working:
             self._working.pop(order.client_order_id, None)
         if self.journal is not None:
-            try:
-                self.journal(order)
-            except EngineFault:
-                raise
-            except Exception as exc:
-                raise JournalError(
-                    f"order {order.client_order_id} ({order.status}) could not be journaled: {exc}"
-                ) from exc
+            _write(self.journal, order, f"({order.status}) could not be journaled")
         for hook in self.order_hooks:
             hook(order)
         if self.bus.has_subscribers(OrderEvent):
@@ -256,3 +238,14 @@ class OrderManager:
 
     def _error(self, message: str) -> None:
         self.bus.publish(ErrorEvent("order_manager", message, self.clock.now_ns()))
+
+
+def _write(journal: Journal, order: Order, failure: str) -> None:
+    """Run a journal hook; a store failure becomes a `JournalError` saying what became of the
+    order (an engine fault raised inside the hook passes through as it is)."""
+    try:
+        journal(order)
+    except EngineFault:
+        raise
+    except Exception as exc:
+        raise JournalError(f"order {order.client_order_id} {failure}: {exc}") from exc
