@@ -44,9 +44,10 @@ from scalpbot.api.routers import (
     ws,
 )
 from scalpbot.api.sweeps import SweepIndex
-from scalpbot.config import layout, load_settings
+from scalpbot.config import load_settings
 from scalpbot.domain import ScalpbotError
 from scalpbot.runtime.factory import RunOptions
+from scalpbot.runtime.home_store import open_home_store
 from scalpbot.runtime.manager import SessionManager
 from scalpbot.runtime.session import StatusSink
 from scalpbot.store import Store
@@ -65,8 +66,7 @@ def open_store(home: Path) -> Store:
     """The store named by the home's settings (the SQLite file in the home by default)."""
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    paths = layout(home)
-    return Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
+    return open_home_store(settings, home)
 
 
 def create_app(

@@ -16,8 +16,8 @@ import click
 
 from scalpbot.cli.errors import fail, one_line_errors
 from scalpbot.cli.options import home_option
-from scalpbot.config import layout, load_settings
-from scalpbot.store import Store
+from scalpbot.config import load_settings
+from scalpbot.runtime.home_store import open_home_store
 
 
 @click.group("admin")
@@ -50,8 +50,7 @@ def set_password_command(home: Path, username: str, password_stdin: bool) -> Non
     check_password_rules(password)
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    paths = layout(home)
-    with Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths)) as store:
+    with open_home_store(settings, home) as store:
         user, ended = set_user_password(store, username, password)
     ended_text = f"; {ended} login session(s) ended" if ended else ""
     click.echo(f"password of dashboard user {user.username!r} set{ended_text}")

@@ -172,13 +172,12 @@ def backtest_setup_options(func: Callable[..., R]) -> Callable[..., R]:
 @contextmanager
 def home_store(home: Path) -> Iterator[Store]:
     """The home's database (created and migrated if needed), closed when the block ends."""
-    from scalpbot.config import layout, load_settings
-    from scalpbot.store import Store
+    from scalpbot.config import load_settings
+    from scalpbot.runtime.home_store import open_home_store
 
     settings = load_settings(home)
     home.mkdir(parents=True, exist_ok=True)
-    paths = layout(home)
-    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
+    store = open_home_store(settings, home)
     try:
         yield store
     finally:

@@ -12,10 +12,11 @@ import click
 
 from scalpbot.cli.errors import one_line_errors
 from scalpbot.cli.options import home_option
-from scalpbot.config import AlertsSettings, layout, load_settings, resolve_home
+from scalpbot.config import AlertsSettings, load_settings, resolve_home
 from scalpbot.domain import ConfigError
 from scalpbot.runtime.alerts_wiring import session_alerts
 from scalpbot.runtime.factory import RunOptions
+from scalpbot.runtime.home_store import open_home_store
 from scalpbot.runtime.live_factory import SessionParts, build_parts, open_session
 from scalpbot.runtime.session import install_signal_handlers
 from scalpbot.runtime.status import StatusPrinter
@@ -93,7 +94,6 @@ def run_command(
 ) -> None:
     """Run a trading session until Ctrl-C (or the replayed data ends)."""
     root = resolve_home(home)
-    paths = layout(root)
     settings = load_settings(root)
     options = RunOptions(
         strategy=strategy,
@@ -112,7 +112,7 @@ def run_command(
     )
     root.mkdir(parents=True, exist_ok=True)
     parts = build_parts(settings, options, root)
-    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
+    store = open_home_store(settings, root)
     printer = None if quiet else StatusPrinter()
     try:
         report = asyncio.run(_run(parts, store, resume, printer, settings.alerts))

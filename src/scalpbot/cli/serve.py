@@ -29,10 +29,10 @@ import click
 from scalpbot.cli.errors import fail, one_line_errors
 from scalpbot.cli.options import home_option
 from scalpbot.cli.run import parse_speed
-from scalpbot.config import layout, load_settings
+from scalpbot.config import load_settings
 from scalpbot.runtime.factory import RunOptions
+from scalpbot.runtime.home_store import open_home_store
 from scalpbot.runtime.status import StatusPrinter
-from scalpbot.store import Store
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -83,8 +83,7 @@ def serve_command(
     host = host or settings.server.host
     port = settings.server.port if port is None else port
     home.mkdir(parents=True, exist_ok=True)
-    paths = layout(home)
-    store = Store.open(settings.database_url(paths), intents_dir=settings.intents_dir(paths))
+    store = open_home_store(settings, home)
     try:
         if not is_loopback(host) and store.users.count() == 0:
             fail(
