@@ -105,22 +105,6 @@ def _refuses(processor: Processor, values: Mapping[str, Any], name: str) -> bool
     return False
 
 
-class StatementSet:
-    """Statements built on first use for each database a repository meets (SQLite and
-    PostgreSQL compile to different SQL), from `build(dialect)`."""
-
-    def __init__(self, build: Callable[[Dialect], Any]) -> None:
-        self._build = build
-        self._built: dict[str, Any] = {}
-
-    def for_dialect(self, dialect: Dialect) -> Any:
-        key = f"{dialect.name}+{dialect.driver}"
-        built = self._built.get(key)
-        if built is None:
-            built = self._built[key] = self._build(dialect)
-        return built
-
-
 @dataclass(frozen=True)
 class DriverWrite:
     """One open write transaction on a driver connection: its dialect and a cursor."""

@@ -21,7 +21,7 @@ from scalpbot.store.convert import history_columns, order_columns, order_of
 from scalpbot.store.errors import RecordNotFound, StoreError
 from scalpbot.store.intent_log import Intent, IntentLog
 from scalpbot.store.models import OrderRow, OrderStatusRow, TradingSessionRow
-from scalpbot.store.prepared import DriverTransaction, PreparedStatement, StatementSet
+from scalpbot.store.prepared import DriverTransaction, PreparedStatement
 from scalpbot.store.repositories.base import Repository, Transaction, require_int, require_text
 from scalpbot.store.types import utc_now
 
@@ -118,7 +118,7 @@ class OrderRepository(Repository):
         self._intents_dir = intents_dir
         self._intents: IntentLog | None = None
         self._sessions_seen: set[int] = set()  # (a deleted session's orders go with it)
-        self._statements = StatementSet(_JournalStatements)
+        self._statements: _JournalStatements | None = None  # compiled at the first save
 
     def journal_new(self, order: Order, session_id: int) -> None:
         """Record a new order before it is sent, as cheaply as the store can: appended to this
@@ -163,7 +163,9 @@ class OrderRepository(Repository):
         cid = require_text(order.client_order_id, "client order id", 64)
         session_id = require_int(session_id, "session id")
         with self._journal(f"saving order {cid!r}") as write:
-            statements: _JournalStatements = self._statements.for_dialect(write.dialect)
+            statements = self._statements
+            if statements is None:  # a store has one database: compile for it once
+                statements = self._statements = _JournalStatements(write.dialect)
             self._save(statements, write.cursor, order, cid, session_id)
         if self._intents is not None:
             self._intents.settled(cid)
