@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from scalpbot.domain import ConfigError, Instrument, Order, Product, ns_to_datetime
+from scalpbot.engine.circuit_breaker import CircuitBreaker
 from scalpbot.engine.rate_limit import SlidingWindowLimiter
 from scalpbot.engine.risk_settings import RiskSettings, RiskSettingsError
 from scalpbot.engine.session_rules import SessionRule, after_square_off_at, market_open_at
@@ -87,8 +88,7 @@ class RiskManager:
         self._is_after_square_off = is_after_square_off or after_square_off_at
         self._limiter = SlidingWindowLimiter(settings.max_orders_per_second)
         self._manual_halt: str | None = None
-        self._breaker_tripped = False
-        self._losses = 0
+        self._breaker = CircuitBreaker(settings.max_consecutive_losses)
         self._day_stop: RiskRejection | None = None
         self._last_check_ns = 0
 
@@ -106,9 +106,7 @@ class RiskManager:
         self._settings = new
         self._limiter.limit = new.max_orders_per_second
         self._day_stop = None
-        limit = new.max_consecutive_losses
-        if self._breaker_tripped and (limit is None or self._losses < limit):
-            self._breaker_tripped = False
+        self._breaker.set_limit(new.max_consecutive_losses)
 
     # -- the check ----------------------------------------------------------------------------
     def is_exit(self, order: Order) -> bool:
@@ -169,8 +167,8 @@ class RiskManager:
             return RiskRejection(
                 "halted", f"new entries are halted ({self._manual_halt}); resume to trade again"
             )
-        if self._breaker_tripped:
-            return RiskRejection("circuit_breaker", self._breaker_text() + "; no new entries")
+        if self._breaker.tripped:
+            return RiskRejection("circuit_breaker", self._breaker.describe() + "; no new entries")
         if settings.enforce_square_off and order.product is Product.MIS:
             refusal = self._check_square_off(order.instrument, now_ns)
             if refusal is not None:
@@ -307,30 +305,19 @@ class RiskManager:
     def record_closed_trade(self, net_pnl: Decimal) -> None:
         """Count a closed round trip: a loss extends the losing run, a win ends it, a trade
         that nets exactly zero leaves it as it is. The breaker trips at the configured run."""
-        if not isinstance(net_pnl, Decimal) or not net_pnl.is_finite():
-            raise ValueError(f"net_pnl must be a finite Decimal, got {net_pnl!r}")
-        if net_pnl > 0:
-            self._losses = 0
-            return
-        if net_pnl == 0:
-            return
-        self._losses += 1
-        limit = self._settings.max_consecutive_losses
-        if limit is not None and self._losses >= limit:
-            self._breaker_tripped = True
+        self._breaker.record(net_pnl)
 
     @property
     def consecutive_losses(self) -> int:
-        return self._losses
+        return self._breaker.losses
 
     @property
     def circuit_breaker_tripped(self) -> bool:
-        return self._breaker_tripped
+        return self._breaker.tripped
 
     def reset_circuit_breaker(self) -> None:
         """Forget the losing run and lift a circuit-breaker halt (a manual halt stays)."""
-        self._losses = 0
-        self._breaker_tripped = False
+        self._breaker.reset()
 
     def halt(self, reason: str) -> None:
         """Refuse every new entry until `resume_entries` (exits still go through)."""
@@ -346,16 +333,13 @@ class RiskManager:
 
     @property
     def halted(self) -> bool:
-        return self._manual_halt is not None or self._breaker_tripped
+        return self._manual_halt is not None or self._breaker.tripped
 
     @property
     def halt_reason(self) -> str | None:
         if self._manual_halt is not None:
             return self._manual_halt
-        return self._breaker_text() if self._breaker_tripped else None
-
-    def _breaker_text(self) -> str:
-        return f"circuit breaker tripped after {self._losses} losing trades in a row"
+        return self._breaker.describe() if self._breaker.tripped else None
 
     def start_day(self) -> None:
         """A new trading day: the losing run, a circuit-breaker halt and a daily-loss stop end.
@@ -382,9 +366,9 @@ class RiskManager:
             "halt_reason": self.halt_reason,
             "day_stop": None if self._day_stop is None else str(self._day_stop),
             "circuit_breaker": {
-                "consecutive_losses": self._losses,
+                "consecutive_losses": self._breaker.losses,
                 "limit": settings.max_consecutive_losses,
-                "tripped": self._breaker_tripped,
+                "tripped": self._breaker.tripped,
             },
             "limits": limits,
             "usage": {
