@@ -18,12 +18,11 @@ from scalpbot.brokers.zerodha.instruments import (
     COLUMNS,
     InstrumentMaster,
     KiteInstrument,
-    load_master,
     parse_instruments_csv,
     read_instruments_csv,
-    refresh_master,
     unified_symbol,
 )
+from scalpbot.brokers.zerodha.master_cache import load_master, refresh_master
 from scalpbot.domain import DataError, Exchange, Instrument, InstrumentNotFound, InstrumentType
 
 DATA = Path(__file__).parent / "data" / "zerodha"

@@ -20,30 +20,27 @@ import logging
 import secrets
 import threading
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalpbot.brokers.zerodha import auth, mapping
-from scalpbot.brokers.zerodha.constants import INSTRUMENTS_REFRESH_HOUR_IST, LOGIN_BASE, WS_URL
+from scalpbot.brokers.zerodha.constants import LOGIN_BASE, WS_URL
 from scalpbot.brokers.zerodha.historical import fetch_candles
 from scalpbot.brokers.zerodha.http import KiteHttp, Params, RetryPolicy
 from scalpbot.brokers.zerodha.instruments import (
     InstrumentMaster,
     KiteInstrument,
-    load_master,
     parse_instruments_csv,
-    refresh_master,
 )
+from scalpbot.brokers.zerodha.master_cache import cached_master
 from scalpbot.brokers.zerodha.orders import KiteOrders, Price
 from scalpbot.brokers.zerodha.rate_limit import Category, Clock, KiteRateLimits
 from scalpbot.brokers.zerodha.session import KiteSession
 from scalpbot.brokers.zerodha.shapes import expect_member_rows, expect_object, expect_rows
 from scalpbot.domain import (
-    IST,
     Bar,
-    BrokerError,
     BrokerUnavailable,
     ConfigError,
     DataError,
@@ -183,15 +180,7 @@ class ZerodhaBroker:
             if not rows:
                 raise DataError("Kite's instrument master came back empty")
             return InstrumentMaster(rows)
-        if cache.exists() and not force and not master_is_stale(cache, datetime.now(IST)):
-            return load_master(cache)
-        try:
-            return refresh_master(cache, self._download)
-        except (BrokerError, DataError) as exc:
-            if not cache.exists():
-                raise
-            log.warning("kept the cached instrument master %s: %s", cache, exc)
-            return load_master(cache)
+        return cached_master(cache, self._download, force=force)
 
     def instrument(self, key_or_symbol: str, exchange: str = "NSE") -> Instrument:
         """Our `Instrument` for "NSE:INFY" or ("INFY", "NSE"); `InstrumentNotFound` if unknown."""
@@ -391,12 +380,3 @@ class ZerodhaBroker:
         if not secrets.compare_digest(expected, given):
             raise DataError(f"postback for order {oid}: bad checksum, refused")
         return mapping.order_from_kite(row, self.master)
-
-
-def master_is_stale(cache: Path, now: datetime) -> bool:
-    """True when the cache was written before the latest 08:00 IST (Kite's daily refresh)."""
-    local = now.astimezone(IST)
-    refresh = local.replace(hour=INSTRUMENTS_REFRESH_HOUR_IST, minute=0, second=0, microsecond=0)
-    if refresh > local:
-        refresh -= timedelta(days=1)
-    return cache.stat().st_mtime < refresh.timestamp()

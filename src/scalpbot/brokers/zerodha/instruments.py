@@ -17,22 +17,18 @@ candles and the ticker), so it is parsed strictly:
   are valid `Instrument`s for quotes and candles.
 - A strike is kept for options only (Kite writes 0 for everything else).
 
-`refresh_master` keeps a cached copy on disk and refuses a download that is empty, unreadable or
-far smaller than the cached one, so a bad morning at Kite never empties the bot's universe.
+Keeping a copy on disk, and refusing a bad download, is `master_cache`'s job.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from scalpbot.domain import DataError, Exchange, Instrument, InstrumentNotFound, InstrumentType
 
@@ -309,84 +305,3 @@ class InstrumentMaster:
 
     def __iter__(self) -> Iterator[KiteInstrument]:
         return iter(self._by_key.values())
-
-
-def refresh_master(
-    cache_file: Path, download: Callable[[], str], *, min_ratio: float = 0.5
-) -> InstrumentMaster:
-    """Download the master, check it, write it to `cache_file` atomically and return it.
-
-    Refused with `DataError`, leaving the cached file as it was: a download that is empty,
-    unparseable, has no tradable rows, or has fewer data lines than `min_ratio` times the
-    cached file's (a truncated download looks exactly like that). Errors from `download`
-    itself propagate unchanged, also leaving the cache alone.
-    """
-    if not 0 <= min_ratio <= 1:
-        raise ValueError(f"min_ratio must be between 0 and 1, got {min_ratio}")
-    cache_file = Path(cache_file)
-    text = download()
-    kept = f"kept the cached master {cache_file}" if cache_file.exists() else "nothing cached"
-    if not text.strip():
-        raise DataError(f"Kite's instruments download is empty; {kept}")
-    try:
-        parsed = read_instruments_csv(text)
-    except DataError as exc:
-        raise DataError(f"Kite's instruments download is unreadable ({exc}); {kept}") from exc
-    if not parsed.rows:
-        raise DataError(f"Kite's instruments download has no tradable instruments; {kept}")
-    previous = _cached_records(cache_file)
-    if previous and parsed.records < min_ratio * previous:
-        raise DataError(
-            f"Kite's instruments download has {parsed.records} rows, fewer than "
-            f"{min_ratio:.0%} of the {previous} in the cached master; refused, {kept}"
-        )
-    _write_atomically(cache_file, text)
-    return InstrumentMaster(parsed.rows)
-
-
-def load_master(cache_file: Path) -> InstrumentMaster:
-    """The master saved by `refresh_master`; `DataError` naming the file if missing or bad."""
-    cache_file = Path(cache_file)
-    try:
-        text = cache_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(
-            f"no cached instrument master at {cache_file}: download one first"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read the cached instrument master {cache_file}: {exc}") from exc
-    try:
-        rows = parse_instruments_csv(text)
-    except DataError as exc:
-        raise DataError(f"{cache_file}: {exc}") from exc
-    if not rows:
-        raise DataError(f"{cache_file}: the cached instrument master has no instruments")
-    return InstrumentMaster(rows)
-
-
-def _cached_records(cache_file: Path) -> int:
-    """Data lines of the cached CSV (0 when there is none or it cannot be read)."""
-    try:
-        with cache_file.open(encoding="utf-8", newline="") as handle:
-            return max(0, sum(1 for cells in csv.reader(handle) if cells) - 1)
-    except FileNotFoundError:
-        return 0
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        log.warning("cached instrument master %s is unreadable (%s); replacing it", cache_file, exc)
-        return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename it over `path`, so a reader
-    (or a crash) never sees half a master."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
