@@ -34,6 +34,16 @@ def test_pages_need_a_login_which_returns_to_the_page_asked_for(page: Any, serve
     expect(page).to_have_url(url + "/login?next=/settings")
 
 
+def test_logout_is_disabled_until_the_page_script_can_act_on_it(page: Any, served: Served) -> None:
+    """A click on Logout before common.js has run would be lost (the session would go on), so
+    the button arrives disabled and only the script enables it."""
+    log_in(page, served.url)
+    expect(page.locator("#logout")).to_be_enabled()
+    served_html = page.request.get(served.url + "/settings").text()
+    button = re.search(r'<button[^>]*id="logout"[^>]*>', served_html)
+    assert button is not None and " disabled" in button.group(0)
+
+
 def test_a_paper_session_is_controlled_from_the_page_and_its_pnl_moves(
     page: Any, served: Served
 ) -> None:

@@ -204,6 +204,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The button is served disabled and enabled here, once clicking it does something: a
+    // click between the page's arrival and this script would otherwise be silently lost.
     var logout = document.getElementById("logout");
     if (logout) {
       logout.addEventListener("click", function () {
@@ -211,6 +213,8 @@
           window.location.assign("/login");
         });
       });
+      logout.removeAttribute("title");
+      logout.disabled = false;
     }
   });
 })();
