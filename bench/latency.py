@@ -7,9 +7,10 @@ on every `--every`-th tick of each instrument (buying when flat, selling when lo
 - paper: a `TradingSession` on the simulated market at full speed, orders to the paper
   exchange; "leaving" is the call into the exchange;
 - zerodha: a `LiveTradingSession` on the Kite sandbox, run in its own process (ticks decoded
-  from its WebSocket, orders over HTTP on loopback); "leaving" is the adapter's `place_order`
-  starting in its worker thread (the HTTP request follows at once), and the round trip ends
-  when Kite's order id comes back.
+  from its WebSocket, orders over HTTP on loopback); "leaving" is the request's bytes being
+  written to the socket from the event loop (the adapter's order channel), or — for an order
+  that could not leave from the loop at that moment — the adapter's `place_order` starting in
+  its worker thread; the round trip ends when Kite's order id comes back.
 
 Both include what a real order pays before it leaves: the risk checks and the journal write to
 the store (SQLite) that makes an order survive a crash.
@@ -75,6 +76,7 @@ class Probe:
         self.arrival: dict[str, int] = {}
         self.tick_to_request: list[float] = []
         self.round_trip: list[float] = []
+        self.from_thread = 0  # orders sent from a worker thread, not from the event loop
 
     def arrived(self, key: str) -> None:
         self.arrival[key] = time.perf_counter_ns()
@@ -154,17 +156,36 @@ async def zerodha(orders: int, every: int, store: Store, root: Path) -> Probe:
         login = httpx.get(f"{http_url}/connect/login?api_key=sandbox_key&v=3&auto=1")
         broker.complete_login(login.headers["location"])
         instruments = {key: broker.instrument(key) for key in KEYS}
-        place = broker.place_order
+        place, begin = broker.place_order, broker.begin_place_order
+        writing: list[str] = []  # the key of the order whose request is being written
+        written: list[int] = []
 
-        def timed_place(**kwargs: Any) -> str:
+        def on_write(path: str) -> None:
+            probe.leaving(writing[-1])
+            written.append(time.perf_counter_ns())
+
+        async def round_trip(started: int, placing: Any) -> str:
+            order_id: str = await placing
+            probe.round_trip.append((time.perf_counter_ns() - started) / 1e6)
+            return order_id
+
+        def timed_begin(**kwargs: Any) -> Any:
+            writing.append(f"{kwargs['exchange']}:{kwargs['symbol']}")
+            placing = begin(**kwargs)
+            return None if placing is None else round_trip(written[-1], placing)
+
+        def timed_place(**kwargs: Any) -> str:  # when the request could not leave from the loop
             key = f"{kwargs['exchange']}:{kwargs['symbol']}"
             probe.leaving(key)
+            probe.from_thread += 1
             started = time.perf_counter_ns()
             order_id: str = place(**kwargs)
             probe.round_trip.append((time.perf_counter_ns() - started) / 1e6)
             return order_id
 
-        broker.place_order = timed_place
+        broker.order_channel.on_write = on_write
+        broker.begin_place_order = timed_begin  # type: ignore[method-assign]
+        broker.place_order = timed_place  # type: ignore[method-assign]
         feed = BrokerFeed(list(KEYS))
         gateway = BrokerGateway(broker)
         feed.attach(broker.stream(gateway))
@@ -213,9 +234,14 @@ def _wait_up(url: str) -> None:
     raise SystemExit(f"the sandbox at {url} did not come up")
 
 
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
 def _line(name: str, values: list[float]) -> str:
     ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    p99 = _p99(values)
     return (
         f"{name:<34} n={len(values):>5}  p50 {statistics.median(values):7.3f} ms  "
         f"p99 {p99:7.3f} ms  max {ordered[-1]:7.3f} ms"
@@ -238,7 +264,9 @@ def main() -> None:
     print(_line("paper: tick -> order request", on_paper.tick_to_request))
     print(_line("zerodha: tick -> order request", live.tick_to_request))
     print(_line("zerodha: round trip to order id", live.round_trip))
-    p99 = sorted(live.tick_to_request)[int(len(live.tick_to_request) * 0.99) - 1]
+    print(f"zerodha: {live.from_thread} of {len(live.tick_to_request)} requests left from a "
+          "worker thread (no idle connection or no free rate-limit slot at that moment)")
+    p99 = _p99(live.tick_to_request)
     print(f"targets: tick -> request p99 < 1 ms: {'met' if p99 < 1 else 'MISSED'}; "
           f"round trip p50 < 5 ms: "
           f"{'met' if statistics.median(live.round_trip) < 5 else 'MISSED'}")  # fmt: skip

@@ -1,6 +1,7 @@
 """Broker faults on every order call, against the Kite sandbox through the real adapter, the
 broker gateway and the order manager: 429, 5xx, a timeout before and after the broker took the
-order, a refused modification, a partial fill followed by a cancel.
+order (each with the request sent from a worker thread and from the event loop), a refused
+modification, a partial fill followed by a cancel.
 
 Each case checks what a trader needs: the order's true state is known within seconds, the
 broker's book holds it at most once (counted by our tag), and the order manager and portfolio —
@@ -101,6 +102,7 @@ PLACE_FAULTS = [
 ]
 
 
+@pytest.mark.parametrize("sent_from", ["worker thread", "event loop"])
 @pytest.mark.parametrize(("fault", "options", "final", "arrived"), PLACE_FAULTS)
 def test_a_fault_on_placing_leaves_the_true_state_known_and_nothing_doubled(
     sandbox: SandboxServer,
@@ -109,11 +111,18 @@ def test_a_fault_on_placing_leaves_the_true_state_known_and_nothing_doubled(
     options: dict[str, Any],
     final: OrderStatus,
     arrived: bool,
+    sent_from: str,
 ) -> None:
+    written: list[str] = []  # requests written by the adapter's event-loop order channel
+
     async def scenario() -> tuple[Order, float, Desk]:
         desk = Desk(broker)
+        if sent_from == "event loop":
+            await broker.order_channel.open()
+            broker.order_channel.on_write = written.append
         control(sandbox, "fault", {"kind": fault, **options})
         order = desk.order()  # a market order: it fills at once once the broker has it
+        assert written == (["/orders/regular"] if sent_from == "event loop" else [])
         took = await desk.until(lambda: order.status is final, f"{fault} → {final}")
         await desk.settle()
         return order, took, desk

@@ -12,7 +12,7 @@ implements both; results are scalpbot's domain types, never a broker's raw dicts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -180,3 +180,21 @@ class Broker(Protocol):
     def cancel_order(self, order_id: str) -> str: ...
 
     def cancel_all_orders(self) -> list[str]: ...
+
+
+@runtime_checkable
+class LoopOrderEntry(Protocol):
+    """An adapter that can put an order request on the wire from the event loop, in the call.
+
+    Handing the request to a worker thread instead costs a wake-up and a wait for the loop to
+    let go, which on a busy live session is most of the time from tick to request. The keywords
+    are `Broker.place_order`'s. The returned awaitable gives the broker's order id (or raises as
+    `place_order` would); None means nothing was sent and `place_order` should be used.
+    """
+
+    def begin_place_order(
+        self, *, symbol: str, exchange: str, **order: object
+    ) -> Coroutine[object, object, str] | None: ...
+
+    def warm_order_entry(self) -> None:
+        """Start opening what sending from the loop needs (e.g. connections); never waits."""

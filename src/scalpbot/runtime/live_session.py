@@ -158,6 +158,7 @@ class LiveTradingSession(TradingSession):
         if self._resumed_live:
             await self._reconcile_with_broker()
         timer = asyncio.get_running_loop().create_task(self._timer())
+        self.broker_gateway.warm()
         try:
             return await super().run()
         finally:

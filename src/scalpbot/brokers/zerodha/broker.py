@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +35,7 @@ from scalpbot.brokers.zerodha.instruments import (
     parse_instruments_csv,
 )
 from scalpbot.brokers.zerodha.master_cache import cached_master
+from scalpbot.brokers.zerodha.order_channel import OrderChannel
 from scalpbot.brokers.zerodha.orders import KiteOrders, Price
 from scalpbot.brokers.zerodha.rate_limit import Category, Clock, KiteRateLimits
 from scalpbot.brokers.zerodha.session import KiteSession
@@ -111,6 +112,7 @@ class ZerodhaBroker:
         )
         self._master: InstrumentMaster | None = None
         self._master_lock = threading.Lock()
+        self.order_channel = OrderChannel(self.http.base_url, timeout=timeout)
 
     def __repr__(self) -> str:
         shown = f"{self.api_key[:4]}…"
@@ -124,6 +126,7 @@ class ZerodhaBroker:
 
     def close(self) -> None:
         self.http.close()
+        self.order_channel.close()
 
     # -- session -------------------------------------------------------------------------------
 
@@ -325,6 +328,19 @@ class ZerodhaBroker:
             iceberg_legs=iceberg_legs,
             iceberg_quantity=iceberg_quantity,
         )
+
+    def begin_place_order(
+        self, *, symbol: str, exchange: str, **order: Any
+    ) -> Coroutine[Any, Any, str] | None:
+        """`place_order` for the event loop (same keywords): the request is written before this
+        returns and the result is awaited for Kite's order id; None, with nothing sent, when it
+        cannot leave at once (then call `place_order` in a worker thread)."""
+        row = self._kite_instrument(symbol, exchange)
+        return self.orders.begin_place(row, self.order_channel, **order)
+
+    def warm_order_entry(self) -> None:
+        """Open the order channel's connections in the background (call on the event loop)."""
+        self.order_channel.warm()
 
     def modify_order(
         self,

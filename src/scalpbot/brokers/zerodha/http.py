@@ -20,6 +20,7 @@ scrubbed of them, and httpx's request log lines have `access_token=` values mask
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -31,6 +32,7 @@ import httpx
 
 from scalpbot.brokers.zerodha.constants import API_URL, KITE_VERSION, LOGIN_HINT
 from scalpbot.brokers.zerodha.errors import KiteRateLimited, OrderOutcomeUnknown, error_from_reply
+from scalpbot.brokers.zerodha.order_channel import OrderChannel, Reply
 from scalpbot.brokers.zerodha.rate_limit import Category, KiteRateLimits
 from scalpbot.domain import (
     BrokerError,
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 Params = Mapping[str, str] | list[tuple[str, str]]
+USER_AGENT = "scalpbot-kite/1"
 _SECRET_QUERY = re.compile(r"(access_token|api_secret|checksum|request_token)=[^&\s\"']+")
 
 
@@ -120,7 +123,7 @@ class KiteHttp:
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            headers={"X-Kite-Version": KITE_VERSION, "User-Agent": "scalpbot-kite/1"},
+            headers={"X-Kite-Version": KITE_VERSION, "User-Agent": USER_AGENT},
         )
 
     def __repr__(self) -> str:
@@ -250,25 +253,58 @@ class KiteHttp:
                     "its outcome is unknown"
                 ) from None
             raise BrokerUnavailable(f"{what}: {kind} ({type(exc).__name__})") from None
-        return self._parse(response, what, write=write, want_text=want_text)
+        return self._parse(
+            response.status_code, response.headers, response.text, what, write, want_text
+        )
 
-    def _parse(self, response: httpx.Response, what: str, *, write: bool, want_text: bool) -> Any:
-        content_type = response.headers.get("content-type", "")
+    # -- order writes from the event loop (see order_channel.py) -------------------------------
+
+    def begin_order_write(
+        self, channel: OrderChannel, method: Method, path: str, form: Mapping[str, str]
+    ) -> asyncio.Future[Reply] | None:
+        """Write an order request now on `channel`, or None (nothing sent) when it cannot go
+        at once: no token (the ordinary path says why), no idle connection, or no free slot
+        under Kite's order rate limit (the ordinary path waits for one)."""
+        if not self.access_token:
+            return None
+        headers = {
+            "X-Kite-Version": KITE_VERSION,
+            "User-Agent": USER_AGENT,
+            "Authorization": f"token {self.api_key}:{self.access_token}",
+        }
+        return channel.send(
+            method, path, form, headers, admit=lambda: self.limits.try_acquire("order")
+        )
+
+    def finish_order_write(self, reply: Reply, what: str) -> Any:
+        """The `data` of an order write's reply, or the error it stands for (as `write`)."""
+        return self._parse(reply.status, reply.headers, reply.text, what, True, False)
+
+    def _parse(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        text: str,
+        what: str,
+        write: bool,
+        want_text: bool,
+    ) -> Any:
+        content_type = headers.get("content-type", "")
         body: Mapping[str, Any] | None = None
         if "json" in content_type:
             try:
-                loaded = json.loads(response.text)
+                loaded = json.loads(text)
             except ValueError:
                 loaded = None
             body = loaded if isinstance(loaded, dict) else None
-        failed = response.status_code >= 400 or (body is not None and body.get("status") == "error")
+        failed = status >= 400 or (body is not None and body.get("status") == "error")
         if failed:
             error = error_from_reply(
-                response.status_code,
+                status,
                 body,
                 what,
                 write=write,
-                retry_after=_retry_after_header(response),
+                retry_after=_retry_after_header(headers),
                 scrub=self._scrub,
             )
             if isinstance(error, SessionExpired) and self.on_session_expired is not None:
@@ -277,10 +313,10 @@ class KiteHttp:
         if want_text:
             if "json" in content_type:
                 raise BrokerError(f"{what}: expected CSV from Kite, got JSON")
-            return response.text
+            return text
         if body is None or "data" not in body:
             problem = (
-                f"{what}: unreadable reply from Kite (HTTP {response.status_code}, "
+                f"{what}: unreadable reply from Kite (HTTP {status}, "
                 f"{content_type or 'no content type'})"
             )
             if write:
@@ -301,8 +337,8 @@ class KiteHttp:
         return 0.0
 
 
-def _retry_after_header(response: httpx.Response) -> float:
+def _retry_after_header(headers: Mapping[str, str]) -> float:
     try:
-        return max(0.0, float(response.headers.get("retry-after", "0")))
+        return max(0.0, float(headers.get("retry-after", "0")))
     except ValueError:
         return 0.0

@@ -9,17 +9,19 @@ for the caller to mark it UNKNOWN and reconcile with the book later.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from decimal import Decimal
 from typing import Any
 
 from scalpbot.brokers.zerodha import mapping
 from scalpbot.brokers.zerodha.constants import TAG_MAX_LENGTH, VARIETIES
-from scalpbot.brokers.zerodha.errors import OrderOutcomeUnknown
+from scalpbot.brokers.zerodha.errors import KiteRateLimited, OrderOutcomeUnknown
 from scalpbot.brokers.zerodha.http import KiteHttp
 from scalpbot.brokers.zerodha.instruments import InstrumentMaster, KiteInstrument
+from scalpbot.brokers.zerodha.order_channel import OrderChannel, Reply, ReplyLost
 from scalpbot.brokers.zerodha.shapes import expect_rows
 from scalpbot.domain import (
     BrokerError,
@@ -82,26 +84,32 @@ class KiteOrders:
         latest = max(found, key=lambda row: str(row.get("order_timestamp") or ""))
         return mapping.order_from_kite(latest, self._master())
 
-    def place(
+    def place(self, row: KiteInstrument, **fields: Any) -> str:
+        """Send one order (see the module docstring) and return Kite's order id; `fields` are
+        those of `prepare`."""
+        kind, tag, form = self.prepare(row, **fields)
+        return self.send_prepared(kind, tag, form)
+
+    def prepare(
         self,
         row: KiteInstrument,
         *,
         transaction_type: str,
         quantity: int,
-        order_type: str,
-        product: str,
-        price: Price,
-        trigger_price: Price,
-        validity: str,
-        tag: str | None,
-        variety: str,
-        validity_ttl: int | None,
-        market_protection: int | None,
-        disclosed_quantity: int | None,
-        iceberg_legs: int | None,
-        iceberg_quantity: int | None,
-    ) -> str:
-        """Send one order (see the module docstring) and return Kite's order id."""
+        order_type: str = "MARKET",
+        product: str = "MIS",
+        price: Price = None,
+        trigger_price: Price = None,
+        validity: str = "DAY",
+        tag: str | None = None,
+        variety: str = "regular",
+        validity_ttl: int | None = None,
+        market_protection: int | None = None,
+        disclosed_quantity: int | None = None,
+        iceberg_legs: int | None = None,
+        iceberg_quantity: int | None = None,
+    ) -> tuple[str, str, dict[str, str]]:
+        """The order's variety, tag and form, checked and on the instrument's tick."""
         kind = variety_checked(variety)
         tick = row.instrument.tick_size
         order_kind = str(order_type).strip().upper()
@@ -126,12 +134,49 @@ class KiteOrders:
             iceberg_legs=iceberg_legs,
             iceberg_quantity=iceberg_quantity,
         )
+        return kind, tag, form
+
+    def send_prepared(self, kind: str, tag: str, form: Mapping[str, str]) -> str:
+        """POST a prepared order once (blocking) and return Kite's order id."""
         self._ready()
         try:
             data = self.http.write("POST", f"/orders/{kind}", form)
         except OrderOutcomeUnknown as exc:
             return self.resolve_lost(tag, exc)
         return order_id_of(data, f"POST /orders/{kind}")
+
+    def begin_place(
+        self, row: KiteInstrument, channel: OrderChannel, **fields: Any
+    ) -> Coroutine[Any, Any, str] | None:
+        """Write the order's request on `channel` now, from the event loop, and return what to
+        await for Kite's order id — or None, with nothing sent, when it cannot go at once (the
+        caller then uses `place` in a worker thread). Same checks and outcomes as `place`."""
+        kind, tag, form = self.prepare(row, **fields)
+        self._ready()
+        reply = self.http.begin_order_write(channel, "POST", f"/orders/{kind}", form)
+        if reply is None:
+            return None
+        return self._finish_place(reply, kind, tag, form)
+
+    async def _finish_place(
+        self, reply: Awaitable[Reply], kind: str, tag: str, form: Mapping[str, str]
+    ) -> str:
+        what = f"POST /orders/{kind}"
+        try:
+            answer = await reply
+        except ReplyLost as exc:
+            lost = OrderOutcomeUnknown(
+                f"{what}: {exc} after the request was sent; its outcome is unknown"
+            )
+            return await asyncio.to_thread(self.resolve_lost, tag, lost)
+        try:
+            data = self.http.finish_order_write(answer, what)
+        except KiteRateLimited:
+            # Kite refused it before acting on it: the ordinary path waits and sends it again.
+            return await asyncio.to_thread(self.send_prepared, kind, tag, form)
+        except OrderOutcomeUnknown as exc:
+            return await asyncio.to_thread(self.resolve_lost, tag, exc)
+        return order_id_of(data, what)
 
     def resolve_lost(self, tag: str, cause: OrderOutcomeUnknown) -> str:
         """Find the order whose POST lost its answer by its tag; never send it again."""

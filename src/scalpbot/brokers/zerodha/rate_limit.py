@@ -98,6 +98,16 @@ class RateLimiter:
             self._clock.sleep(delay)
             waited += delay
 
+    def try_acquire(self) -> bool:
+        """Take a slot if every window has room now; never waits (for the event loop)."""
+        with self._lock:
+            now = self._clock.monotonic()
+            if any(w.wait_time(now) > 0 for w in self.windows):
+                return False
+            for window in self.windows:
+                window.record(now)
+            return True
+
 
 class KiteRateLimits:
     """One `RateLimiter` per kind of Kite call, sharing one clock (thread-safe)."""
@@ -127,3 +137,10 @@ class KiteRateLimits:
         if limiter is None:
             raise ValueError(f"unknown rate-limit category {category!r}; one of {CATEGORIES}")
         return limiter.acquire()
+
+    def try_acquire(self, category: Category) -> bool:
+        """Take a `category` slot if one is free now, else False at once."""
+        limiter = self._limiters.get(category)
+        if limiter is None:
+            raise ValueError(f"unknown rate-limit category {category!r}; one of {CATEGORIES}")
+        return limiter.try_acquire()
