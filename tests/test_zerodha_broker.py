@@ -20,8 +20,6 @@ import pytest
 
 from scalpbot.brokers import create_broker, supported_brokers
 from scalpbot.brokers.paper.account import PaperAccount
-from scalpbot.brokers.zerodha.broker import ZerodhaBroker
-from scalpbot.brokers.zerodha.http import RetryPolicy
 from scalpbot.domain import (
     IST,
     BrokerUnavailable,
@@ -33,8 +31,7 @@ from scalpbot.domain import (
     SessionExpired,
 )
 from zerodha_mock_server import DATA, FakeClock, Fault, KiteMock, kite_error
-
-RETRY = RetryPolicy(attempts=3, base_delay_s=0.01, resolve_polls=3, resolve_delay_s=0.01)
+from zerodha_mock_support import LOST_REPLIES, LOST_REPLY_IDS, RETRY, broker_on
 
 
 @pytest.fixture
@@ -43,17 +40,7 @@ def mock() -> Iterator[KiteMock]:
         yield server
 
 
-def make(mock: KiteMock, tmp_path: Path, **kwargs: Any) -> ZerodhaBroker:
-    options: dict[str, Any] = {
-        "api_secret": mock.api_secret,
-        "access_token": mock.access_token,
-        "base_url": mock.url,
-        "instruments_cache": tmp_path / "instruments.csv",
-        "clock": FakeClock(),
-        "retry": RETRY,
-    }
-    options.update(kwargs)
-    return ZerodhaBroker(mock.api_key, **options)
+make = broker_on
 
 
 def placed(mock: KiteMock, variety: str = "regular") -> list[dict[str, str]]:
@@ -157,15 +144,7 @@ def test_a_rejected_order_says_why_and_is_sent_once(mock: KiteMock, tmp_path: Pa
     assert len(placed(mock)) == 1
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        Fault(200, accept=True, stall_s=1.0),  # Kite took the order, the answer never came
-        Fault(503, text="gateway error", accept=True),  # a 5xx after the order was taken
-        Fault(accept=True, drop=True),  # the connection dropped after sending
-    ],
-    ids=["timeout", "5xx", "dropped"],
-)
+@pytest.mark.parametrize("fault", LOST_REPLIES, ids=LOST_REPLY_IDS)
 def test_a_lost_order_reply_is_resolved_by_tag(
     mock: KiteMock, tmp_path: Path, fault: Fault
 ) -> None:

@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 
 from scalpbot.brokers.zerodha.broker import ZerodhaBroker
-from scalpbot.brokers.zerodha.http import RetryPolicy
 from scalpbot.brokers.zerodha.order_channel import OrderChannel, frame
 from scalpbot.domain import LoopOrderEntry, OrderRejected, SessionExpired
-from zerodha_mock_server import FakeClock, Fault, KiteMock, kite_error
+from zerodha_mock_server import Fault, KiteMock, kite_error
+from zerodha_mock_support import LOST_REPLIES, LOST_REPLY_IDS, broker_on
 
-RETRY = RetryPolicy(attempts=3, base_delay_s=0.01, resolve_polls=3, resolve_delay_s=0.01)
 ORDER = {"symbol": "INFY", "exchange": "NSE", "transaction_type": "BUY", "quantity": 1}
 
 
@@ -30,16 +29,7 @@ def mock() -> Iterator[KiteMock]:
 
 
 def make(mock: KiteMock, tmp_path: Path, **kwargs: Any) -> ZerodhaBroker:
-    options: dict[str, Any] = {
-        "api_secret": mock.api_secret,
-        "access_token": mock.access_token,
-        "base_url": mock.url,
-        "instruments_cache": tmp_path / "instruments.csv",
-        "clock": FakeClock(),
-        "retry": RETRY,
-    }
-    options.update(kwargs)
-    broker = ZerodhaBroker(mock.api_key, **options)
+    broker = broker_on(mock, tmp_path, **kwargs)
     broker.instrument("NSE:INFY")  # the instrument master is read before the test's requests
     return broker
 
@@ -118,15 +108,7 @@ def test_a_rejection_says_why_and_the_order_is_sent_once(mock: KiteMock, tmp_pat
     broker.close()
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        Fault(200, accept=True, stall_s=1.0),  # Kite took the order, the answer never came
-        Fault(503, text="gateway error", accept=True),  # a 5xx after the order was taken
-        Fault(accept=True, drop=True),  # the connection dropped after sending
-    ],
-    ids=["timeout", "5xx", "dropped"],
-)
+@pytest.mark.parametrize("fault", LOST_REPLIES, ids=LOST_REPLY_IDS)
 def test_a_lost_reply_is_resolved_by_tag_and_never_resent(
     mock: KiteMock, tmp_path: Path, fault: Fault
 ) -> None:
