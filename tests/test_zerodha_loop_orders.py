@@ -6,6 +6,8 @@ sent when it cannot leave at once (no connection, no rate-limit slot, no token).
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -238,3 +240,49 @@ def test_a_connection_the_server_closed_is_replaced(mock: KiteMock, tmp_path: Pa
     assert asyncio.run(scenario()) == [True, 2]
     assert len(mock.calls("POST", "/orders/regular")) == 1
     broker.close()
+
+
+def test_a_connection_closed_by_the_server_is_reopened_without_an_order(
+    mock: KiteMock, tmp_path: Path
+) -> None:
+    broker = make(mock, tmp_path)
+
+    async def scenario() -> int:
+        channel = broker.order_channel
+        await channel.open()
+        for connection in list(channel._all):
+            connection.close()  # as a server closing idle keep-alive connections does
+        deadline = time.monotonic() + 10
+        while channel.idle_connections < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return channel.idle_connections
+
+    assert asyncio.run(scenario()) == 2
+    broker.close()
+
+
+def test_a_connection_the_server_closed_unnoticed_is_never_written_to() -> None:
+    """The server's FIN is in the kernel but the loop has not read it yet: the request must not
+    go there (it would be lost); the channel says it cannot send, and the caller goes the
+    threaded way."""
+    accepted: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def accept_two() -> None:
+            for _ in range(2):
+                accepted.append(server.accept()[0])
+
+        acceptor = threading.Thread(target=accept_two)
+        acceptor.start()
+
+        async def scenario() -> object:
+            channel = OrderChannel(f"http://127.0.0.1:{port}", connections=2)
+            await channel.open()
+            acceptor.join(5)
+            for peer in accepted:
+                peer.close()
+            time.sleep(0.2)  # blocking: the loop cannot read the FINs before `send`
+            return channel.send("POST", "/orders/regular", {"quantity": "1"}, {})
+
+        assert asyncio.run(scenario()) is None

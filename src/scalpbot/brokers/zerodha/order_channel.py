@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import select
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from urllib.parse import urlencode, urlsplit
 import httptools
 
 log = logging.getLogger(__name__)
+
+#: Seconds before a connection the server closed is replaced.
+REOPEN_AFTER_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,18 @@ class _Connection(asyncio.Protocol):
     def idle(self) -> bool:
         return not self.closed and self._reply is None and self._transport is not None
 
+    def went_stale(self) -> bool:
+        """True (and the connection closed) when the server has closed it or spoken out of
+        turn and the loop has not read that yet: a request written there would be lost."""
+        assert self._transport is not None
+        sock = self._transport.get_extra_info("socket")
+        if sock is None:
+            return False
+        readable, _, _ = select.select([sock], [], [], 0)
+        if readable:
+            self.close()
+        return bool(readable)
+
     def close(self) -> None:
         if self._transport is not None and not self.closed:
             self._transport.close()
@@ -180,6 +196,7 @@ class OrderChannel:
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
         self._opening: set[asyncio.Task[None]] = set()
+        self._shut = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def send(
@@ -225,8 +242,10 @@ class OrderChannel:
         await asyncio.gather(*self._opening)
 
     def warm(self) -> None:
-        """Start opening connections up to the pool's size, without waiting."""
+        """Start opening connections up to the pool's size, without waiting (this also
+        reopens a channel that was closed)."""
         loop = self._bind_loop()
+        self._shut = False
         for _ in range(self.connections - len(self._all) - len(self._opening)):
             task = loop.create_task(self._open_one())
             self._opening.add(task)
@@ -235,6 +254,7 @@ class OrderChannel:
     def close(self) -> None:
         """Close the connections (from any thread; a finished loop's are simply dropped)."""
         loop, connections = self._loop, list(self._all)
+        self._shut = True
         self._forget()
         if loop is None or loop.is_closed():
             return
@@ -253,6 +273,10 @@ class OrderChannel:
     def idle_connections(self) -> int:
         return sum(1 for c in self._idle if c.idle)
 
+    def _refill(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._shut and loop is self._loop:
+            self.warm()
+
     def _bind_loop(self) -> asyncio.AbstractEventLoop:
         """The running loop; connections made on an earlier one (now gone) are forgotten."""
         loop = asyncio.get_running_loop()
@@ -264,7 +288,7 @@ class OrderChannel:
     def _take_idle(self) -> _Connection | None:
         while self._idle:
             connection = self._idle.pop()
-            if connection.idle:
+            if connection.idle and not connection.went_stale():
                 return connection
         return None
 
@@ -275,6 +299,11 @@ class OrderChannel:
         def closed() -> None:
             if holder:
                 self._all.discard(holder[0])
+            if not self._shut and loop is self._loop and not loop.is_closed():
+                # Servers close idle keep-alive connections: open another, so that an order
+                # an hour after the last one still leaves from the loop (paced, so a server
+                # that closes every connection at once costs a connect a second, no more).
+                loop.call_later(REOPEN_AFTER_S, self._refill, loop)
 
         def make() -> _Connection:
             connection = _Connection(self._idle.append, closed)
