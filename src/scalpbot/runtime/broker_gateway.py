@@ -1,9 +1,10 @@
 """`BrokerGateway`: the engine's fire-and-forget order gateway over a real broker's REST API.
 
-The engine never waits on a broker (DESIGN.md), so each request runs in a worker thread and its
-outcome comes back to the engine on the event loop as an `OrderUpdate` or a `Fill`, exactly as
-the paper exchange delivers them. One gateway serves every adapter: it speaks only the `Broker`
-protocol and our domain types.
+The engine never waits on a broker (DESIGN.md), so each request runs in a worker thread — or,
+for a new order with an adapter that can (`LoopOrderEntry`), is written from the event loop in
+the call — and its outcome comes back to the engine on the event loop as an `OrderUpdate` or a
+`Fill`, exactly as the paper exchange delivers them. One gateway serves every adapter: it
+speaks only the `Broker` protocol (and `LoopOrderEntry`) and our domain types.
 
 Three rules keep orders from being lost or doubled:
 

@@ -3,7 +3,8 @@ in `BrokerGateway` — the worker threads, the tasks that follow answers, one lo
 the way an outcome reaches the engine.
 
 Adapters are synchronous (`Broker`), and the engine must never wait on a broker, so each call
-runs in a worker thread and the coroutine awaiting it runs on the event loop. Order requests
+runs in a worker thread and the coroutine awaiting it runs on the event loop (a new order an
+adapter can write from the loop itself skips the thread: `BrokerGateway.submit`). Order requests
 (place, modify, cancel) have threads of their own (`_send`), apart from the look-ups (`_call`)
 that follow every answer and fill: a look-up waiting out the broker's read rate limit must not
 hold back the next order.
