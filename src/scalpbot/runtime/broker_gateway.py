@@ -19,19 +19,16 @@ Three rules keep orders from being lost or doubled:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
 
 from scalpbot.domain import (
     Broker,
     BrokerError,
     BrokerUnavailable,
     Fill,
-    LoopOrderEntry,
     Order,
     OrderRejected,
     OrderStatus,
@@ -80,7 +77,6 @@ class BrokerGateway(GatewayPlumbing):
         trade_pause_s: float = TRADE_PAUSE_S,
     ) -> None:
         super().__init__(broker, clock_ns, workers=workers, senders=senders)
-        self._loop_entry = broker if isinstance(broker, LoopOrderEntry) else None
         self.tick_sink: Callable[[list[Tick]], None] | None = None
         self.status_sink: Callable[[bool, str], None] | None = None
         self.session_expired: Callable[[str], None] | None = None
@@ -89,12 +85,6 @@ class BrokerGateway(GatewayPlumbing):
         self._resolve_delays = resolve_delays
         self._resolve_attempts = resolve_attempts
         self._trade_pause_s = trade_pause_s
-
-    def warm(self) -> None:
-        """Get the adapter's event-loop order entry ready (connections opened in the
-        background) so the session's first order already leaves from the loop."""
-        if self._loop_entry is not None:
-            self._loop_entry.warm_order_entry()
 
     # -- OrderGateway ------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
@@ -105,40 +95,13 @@ class BrokerGateway(GatewayPlumbing):
         at this moment — a worker thread takes it at once, not when the loop next gets round
         to a task."""
         cid = order.client_order_id
-        inst = order.instrument
         self._orders[cid] = order
         loop = asyncio.get_running_loop()
         self._loop = loop
         self._submitting[cid] = loop.create_future()
         if self.request_sent is not None:
             self.request_sent(order)
-        fields: dict[str, Any] = {
-            "symbol": inst.symbol,
-            "exchange": inst.exchange.value,
-            "transaction_type": order.side.value,
-            "quantity": order.quantity,
-            "order_type": order.order_type.value,
-            "product": order.product.value,
-            "price": order.price,
-            "trigger_price": order.trigger_price,
-            "validity": order.validity.value,
-            "tag": cid,
-        }
-        placing = self._begin_on_loop(fields) if self._loop_entry is not None else None
-        if placing is None:
-            place = functools.partial(self.broker.place_order, **fields)
-            placing = loop.run_in_executor(self._send_pool, place)
-        self._spawn(self._submit(order, placing))
-
-    def _begin_on_loop(self, fields: dict[str, Any]) -> Awaitable[str] | None:
-        """The adapter's event-loop send; a refusal it raises becomes the awaited outcome."""
-        assert self._loop_entry is not None
-        try:
-            return self._loop_entry.begin_place_order(**fields)
-        except Exception as exc:  # handled like any other outcome, in `_submit`
-            failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-            failed.set_exception(exc)
-            return failed
+        self._spawn(self._submit(order, self._place(order)))
 
     async def _submit(self, order: Order, placing: Awaitable[str]) -> None:
         cid = order.client_order_id

@@ -13,13 +13,21 @@ hold back the next order.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from scalpbot.domain import Broker, ExecutionListener, Order, OrderStatus, OrderUpdate
+from scalpbot.domain import (
+    Broker,
+    ExecutionListener,
+    LoopOrderEntry,
+    Order,
+    OrderStatus,
+    OrderUpdate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,42 @@ class GatewayPlumbing:
         self._seen_fills: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.errors: list[str] = []
+        self._loop_entry = broker if isinstance(broker, LoopOrderEntry) else None
+
+    def warm(self) -> None:
+        """Get the adapter's event-loop order entry ready (connections opened in the
+        background) so the session's first order already leaves from the loop."""
+        if self._loop_entry is not None:
+            self._loop_entry.warm_order_entry()
+
+    def _place(self, order: Order) -> Awaitable[str]:
+        """Send a new order now — written from the event loop when the adapter can do that at
+        this moment, else handed to a sending thread at once — and return its awaited id."""
+        inst = order.instrument
+        fields: dict[str, Any] = {
+            "symbol": inst.symbol,
+            "exchange": inst.exchange.value,
+            "transaction_type": order.side.value,
+            "quantity": order.quantity,
+            "order_type": order.order_type.value,
+            "product": order.product.value,
+            "price": order.price,
+            "trigger_price": order.trigger_price,
+            "validity": order.validity.value,
+            "tag": order.client_order_id,
+        }
+        loop = asyncio.get_running_loop()
+        if self._loop_entry is not None:
+            try:
+                placing = self._loop_entry.begin_place_order(**fields)
+            except Exception as exc:  # a refusal: the awaited outcome, handled like any other
+                failed: asyncio.Future[str] = loop.create_future()
+                failed.set_exception(exc)
+                return failed
+            if placing is not None:
+                return placing
+        place = functools.partial(self.broker.place_order, **fields)
+        return loop.run_in_executor(self._send_pool, place)
 
     # -- wiring ------------------------------------------------------------------------------
     def set_listener(self, listener: ExecutionListener) -> None:
