@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 Params = Mapping[str, str] | list[tuple[str, str]]
-USER_AGENT = "scalpbot-kite/1"
+#: Sent with every call (by the httpx client, and by the event-loop order channel).
+BASE_HEADERS: dict[str, str] = {"X-Kite-Version": KITE_VERSION, "User-Agent": "scalpbot-kite/1"}
 _SECRET_QUERY = re.compile(r"(access_token|api_secret|checksum|request_token)=[^&\s\"']+")
 
 
@@ -123,7 +124,7 @@ class KiteHttp:
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            headers={"X-Kite-Version": KITE_VERSION, "User-Agent": USER_AGENT},
+            headers=BASE_HEADERS,
         )
 
     def __repr__(self) -> str:
@@ -235,7 +236,7 @@ class KiteHttp:
         if auth:
             if not self.access_token:
                 raise SessionExpired(f"{what}: no valid Kite access token; {LOGIN_HINT}")
-            headers["Authorization"] = f"token {self.api_key}:{self.access_token}"
+            headers["Authorization"] = self._authorization()
         query: list[tuple[str, str | int | float | bool | None]] = []
         if params:
             query.extend(params.items() if isinstance(params, Mapping) else params)
@@ -267,14 +268,13 @@ class KiteHttp:
         under Kite's order rate limit (the ordinary path waits for one)."""
         if not self.access_token:
             return None
-        headers = {
-            "X-Kite-Version": KITE_VERSION,
-            "User-Agent": USER_AGENT,
-            "Authorization": f"token {self.api_key}:{self.access_token}",
-        }
+        headers = {**BASE_HEADERS, "Authorization": self._authorization()}
         return channel.send(
             method, path, form, headers, admit=lambda: self.limits.try_acquire("order")
         )
+
+    def _authorization(self) -> str:
+        return f"token {self.api_key}:{self.access_token}"
 
     def finish_order_write(self, reply: Reply, what: str) -> Any:
         """The `data` of an order write's reply, or the error it stands for (as `write`)."""

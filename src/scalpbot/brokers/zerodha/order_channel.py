@@ -53,7 +53,11 @@ class _Connection(asyncio.Protocol):
     """One keep-alive connection with at most one request in flight; replies are parsed by
     httptools (llhttp, the parser of Node.js), requests are framed here (see `frame`)."""
 
-    def __init__(self, on_idle: Callable[[_Connection], None], on_closed: Callable[[], None]):
+    def __init__(
+        self,
+        on_idle: Callable[[_Connection], None],
+        on_closed: Callable[[_Connection], None],
+    ):
         self._parser = httptools.HttpResponseParser(self)
         self._transport: asyncio.Transport | None = None
         self._on_idle = on_idle
@@ -81,7 +85,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._fail("connection lost")
-        self._on_closed()
+        self._on_closed(self)
 
     # -- httptools callbacks -------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -294,26 +298,11 @@ class OrderChannel:
 
     async def _open_one(self) -> None:
         loop = asyncio.get_running_loop()
-        holder: list[_Connection] = []
-
-        def closed() -> None:
-            if holder:
-                self._all.discard(holder[0])
-            if not self._shut and loop is self._loop and not loop.is_closed():
-                # Servers close idle keep-alive connections: open another, so that an order
-                # an hour after the last one still leaves from the loop (paced, so a server
-                # that closes every connection at once costs a connect a second, no more).
-                loop.call_later(REOPEN_AFTER_S, self._refill, loop)
-
-        def make() -> _Connection:
-            connection = _Connection(self._idle.append, closed)
-            holder.append(connection)
-            return connection
-
+        connection = _Connection(self._idle.append, self._closed)
         try:
             context = ssl.create_default_context() if self.tls else None
             await loop.create_connection(
-                make,
+                lambda: connection,
                 self.host,
                 self.port,
                 ssl=context,
@@ -323,10 +312,20 @@ class OrderChannel:
             log.warning("order channel to %s:%d could not connect: %s", self.host, self.port, exc)
             return
         if loop is not self._loop:  # opened for a loop that has since been replaced
-            holder[0].close()
+            connection.close()
             return
-        self._all.add(holder[0])
-        self._idle.append(holder[0])
+        self._all.add(connection)
+        self._idle.append(connection)
+
+    def _closed(self, connection: _Connection) -> None:
+        """A connection ended. Servers close idle keep-alive connections:
+        another is opened, so that an order an hour after the last one still leaves from the
+        loop (paced, so a server that closes every connection at once costs a connect a second,
+        no more)."""
+        self._all.discard(connection)
+        loop = self._loop
+        if not self._shut and loop is not None and not loop.is_closed():
+            loop.call_later(REOPEN_AFTER_S, self._refill, loop)
 
     def _forget(self) -> None:
         self._idle.clear()

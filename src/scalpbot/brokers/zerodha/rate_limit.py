@@ -87,26 +87,24 @@ class RateLimiter:
     def acquire(self) -> float:
         """Wait until every window has room, then take a slot; returns the seconds waited."""
         waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock.monotonic()
-                delay = max((w.wait_time(now) for w in self.windows), default=0.0)
-                if delay <= 0:
-                    for window in self.windows:
-                        window.record(now)
-                    return waited
+        while (delay := self._take()) > 0:
             self._clock.sleep(delay)
             waited += delay
+        return waited
 
     def try_acquire(self) -> bool:
         """Take a slot if every window has room now; never waits (for the event loop)."""
+        return self._take() <= 0
+
+    def _take(self) -> float:
+        """Take a slot if every window has room (0), else the seconds until one will."""
         with self._lock:
             now = self._clock.monotonic()
-            if any(w.wait_time(now) > 0 for w in self.windows):
-                return False
-            for window in self.windows:
-                window.record(now)
-            return True
+            delay = max((w.wait_time(now) for w in self.windows), default=0.0)
+            if delay <= 0:
+                for window in self.windows:
+                    window.record(now)
+            return delay
 
 
 class KiteRateLimits:
@@ -133,14 +131,14 @@ class KiteRateLimits:
 
     def acquire(self, category: Category) -> float:
         """Block until a `category` request may go; returns the seconds waited."""
-        limiter = self._limiters.get(category)
-        if limiter is None:
-            raise ValueError(f"unknown rate-limit category {category!r}; one of {CATEGORIES}")
-        return limiter.acquire()
+        return self._limiter(category).acquire()
 
     def try_acquire(self, category: Category) -> bool:
         """Take a `category` slot if one is free now, else False at once."""
+        return self._limiter(category).try_acquire()
+
+    def _limiter(self, category: Category) -> RateLimiter:
         limiter = self._limiters.get(category)
         if limiter is None:
             raise ValueError(f"unknown rate-limit category {category!r}; one of {CATEGORIES}")
-        return limiter.try_acquire()
+        return limiter
